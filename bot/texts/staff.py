@@ -1,0 +1,138 @@
+"""Texts for staff (queue, card, actions, reminders) and the notices applicants get about handling."""
+
+from __future__ import annotations
+
+# --- applicant notices (sent by the bot to the applicant's chat) ---------------------------------
+
+NOTIFY_CORRECTION = (
+    "您的政府信息公开申请（编号 {number}）内容需要补正：\n{what}\n"
+    "请于 {period_end} 前补正。逾期无正当理由不补正的，视为放弃申请。"
+)
+NOTIFY_CORRECTION_RECEIVED = "已收到您对申请（编号 {number}）的补正，答复期限为 {due}。"
+NOTIFY_EXTENSION = (
+    "您的政府信息公开申请（编号 {number}）需要延长答复期限，经批准延长 {days} 个工作日，"
+    "新的答复期限为 {due}。延期理由：{reason}"
+)
+NOTIFY_CUSTOM_DEADLINE = "您的申请（编号 {number}）答复期限确定为 {due}（《条例》第三十五条）。理由：{reason}"
+NOTIFY_CLOSED = "您的政府信息公开申请（编号 {number}）已办结：{outcome}。书面答复将按您选择的方式送达。"
+NOTIFY_LAPSED = "您的申请（编号 {number}）逾期未补正，本机关不再处理该申请。"
+
+# --- handling errors ------------------------------------------------------------------------------
+
+ERR_NOT_FOUND = "未找到申请 {ref}。"
+ERR_CLOSED = "申请 {number} 已办结，不能再变更。"
+ERR_CONFLICT = "申请 {number} 刚被他人修改，请刷新后重试。"
+ERR_EXT_TWICE = "申请 {number} 已延期过一次，依法只能延期一次。"
+ERR_EXT_CAP = "延期不得超过 {cap} 个工作日（申请了 {days} 个）。"
+ERR_EXT_DAYS = "延期天数须为正整数。"
+ERR_EXT_LATE = "延期须在当前答复期限 {due} 之前作出（延期日期 {on}）。"
+ERR_EXT_NO_DUE = "当前没有进行中的答复期限，不能延期。"
+ERR_EXT_REASON = "延期须填写理由。"
+ERR_NOT_APPROVER = "延期须由具有审批权限（approver）的工作人员批准：{approver} 无此权限。"
+ERR_UNKNOWN_APPROVER = "未找到审批人 {approver}。"
+ERR_OUTCOME = "未知的办理结果代码 {code}。"
+ERR_BEFORE_RECEIPT = "日期 {on} 早于收到申请日期 {received}。"
+ERR_DEADLINE = "期限规则不允许该操作：{error}"
+ERR_PERIOD = "补正期限 {period_end} 须晚于告知日期 {on}。"
+ERR_NO_CONSULTATION = "申请 {number} 没有进行中的征求意见。"
+ERR_CUSTOM_DUE = "新的答复期限 {due} 须晚于收到申请日期。"
+
+# --- chat: queue and card ------------------------------------------------------------------------
+
+QUEUE_EMPTY = "目前没有未办结的申请。"
+QUEUE_HEADER = "未办结申请（按答复期限排序，共 {count} 件）："
+QUEUE_LINE = "{number} · {status} · 期限 {due}（{left}）· {subject}"
+LEFT_DAYS = "剩余 {n} 个工作日"
+LEFT_TODAY = "今日到期"
+LEFT_OVERDUE = "已逾期 {n} 个工作日"
+LEFT_NONE = "期限暂停"
+USAGE_APP = "用法：/app 申请编号，例如 /app 2026-0001"
+USAGE_NOTE = "用法：/note 申请编号 备注内容"
+NOTE_SAVED = "备注已记录。"
+
+STATUS_LABELS = {
+    "open": "办理中",
+    "correction": "待补正",
+    "consultation": "征求意见中",
+    "closed": "已办结",
+}
+
+CARD = (
+    "申请 {number}（{status}）\n"
+    "申请人：{name}（{applicant_type}）\n"
+    "证件：{id_type} {id_number}\n"
+    "统一社会信用代码：{org_code}\n"
+    "电话：{phone}　邮箱：{email}\n"
+    "地址：{address}\n"
+    "渠道：{channel}　收到日期：{receipt_date}\n"
+    "所需信息：{description}\n"
+    "文号：{doc_number}\n"
+    "获取方式：{delivery_form} / {delivery_channel}\n"
+    "适用规则：{regime}　答复期限：{due}{left}\n"
+    "原答复期限：{original_due}　补正告知期限：{correction_notice_due}\n"
+    "{provisional}"
+    "办理记录：\n{history}"
+)
+CARD_PROVISIONAL = "⚠️ 期限涉及尚未导入官方安排的年份，按周一至周五暂算。\n"
+CARD_OUTCOME = "办理结果：{outcome}（{closed_date}）\n"
+HISTORY_EMPTY = "（无）"
+HISTORY_LINE = "· {on} {what}{by}"
+
+EVENT_LABELS = {
+    "correction_requested": "告知补正，期限至 {end}",
+    "correction_received": "收到补正",
+    "correction_lapsed": "逾期未补正",
+    "consultation": "开始征求意见（{party}）",
+    "consultation_ended": "征求意见结束",
+    "extension": "延期 {days} 个工作日：{reason}",
+    "custom_deadline": "确定答复期限 {end}：{reason}",
+    "closed": "办结：{outcome}",
+    "note": "备注：{reason}",
+}
+
+BTN_CORRECTION = "补正"
+BTN_CORRECTION_RECEIVED = "已收到补正"
+BTN_CORRECTION_LAPSED = "逾期未补正"
+BTN_CONSULT = "征求意见"
+BTN_CONSULT_END = "结束征求意见"
+BTN_EXTEND = "延期"
+BTN_CLOSE = "办结"
+BTN_CONFIRM = "确认"
+BTN_CANCEL = "取消"
+BTN_THIRD_PARTY = "第三方"
+BTN_AGENCY = "其他机关"
+BTN_PERIOD = "{days} 日内"
+BTN_EXT_DAYS = "{days} 个工作日"
+
+CONSULT_PARTIES = {"third_party": "第三方", "agency": "其他机关"}
+
+ASK_CORRECTION_PERIOD = "请选择补正期限（自今日起的自然日）："
+ASK_CORRECTION_WHAT = "请一次性写明需要补正的内容（将发送给申请人）："
+ASK_CONSULT_PARTY = "请选择征求意见的对象："
+ASK_EXT_DAYS = "请选择延期的工作日数（最多 {cap} 个，只能延期一次）："
+ASK_EXT_REASON = "请输入延期理由（将告知申请人）："
+ASK_OUTCOME = "请选择办理结果："
+CONFIRM_CLOSE = "确认以“{outcome}”办结申请 {number}？"
+CANCELLED = "已取消。"
+DONE = "已记录。{summary}"
+DONE_DUE = "当前答复期限：{due}。"
+DONE_NOTIFIED = "已通知申请人。"
+DONE_NOT_NOTIFIED = "申请人未通过本机器人提交，请以书面方式告知。"
+REFUSED = "抱歉，该操作仅限具有相应权限的工作人员使用。"
+
+# --- reminders -----------------------------------------------------------------------------------
+
+REMIND_HEADER = "⏰ 办理期限提醒"
+REMIND_DUE_IN = "· {number} 答复期限 {due}，剩余 {n} 个工作日。{subject}"
+REMIND_DUE_TODAY = "· {number} 今日（{due}）到期，请及时答复。{subject}"
+REMIND_OVERDUE = "· {number} 已超过答复期限 {due}（逾期 {n} 个工作日）。{subject}"
+REMIND_CORRECTION_NOTICE = "· {number} 如需补正，须于 {due} 前一次性告知申请人（7 个工作日）。{subject}"
+DIGEST = (
+    "早安。今日待办（{today}）：未办结 {open} 件，其中今日到期 {today_count} 件，"
+    "已逾期 {overdue} 件，{soon_days} 个工作日内到期 {soon} 件。"
+)
+DIGEST_LINE = "· {number} 期限 {due}（{left}）"
+HOLIDAY_IMPORT = (
+    "提醒：{year} 年的节假日安排尚未导入，跨年期限目前按周一至周五暂算。"
+    "国务院办公厅通知发布后，请运行 gongkai holidays import 文件 导入。"
+)

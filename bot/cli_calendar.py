@@ -1,0 +1,208 @@
+"""``gongkai deadline`` (explain a deadline) and ``gongkai holidays import|show`` (official schedules)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.cli_common import fail, run
+from bot.settings import get_settings
+from bot.texts import calendar as T
+from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
+from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
+from storage.calendar import import_holidays, load_calendar, official_year_sources, recompute_open_deadlines
+
+holidays_app = typer.Typer(help="节假日安排 / official holiday schedules: import a year, show a year.", no_args_is_help=True)
+
+
+def parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        fail(T.ERR_DATE.format(value=value, what=what))
+
+
+def parse_pause(value: str) -> tuple[date, date]:
+    start_s, sep, end_s = value.partition(":")
+    if not sep or not start_s.strip() or not end_s.strip():
+        fail(T.ERR_PAUSE.format(value=value))
+    start, end = parse_date(start_s, "--pause"), parse_date(end_s, "--pause")
+    if end < start:
+        fail(T.ERR_PAUSE_ORDER.format(start=start, end=end))
+    return start, end
+
+
+def _wd(d: date) -> str:
+    return T.WEEKDAYS[d.weekday()]
+
+
+def _runs(days: list[tuple[date, str]]) -> list[str]:
+    """Consecutive days with the same name collapsed: "2026-10-01～10-07 国庆节"."""
+    out: list[str] = []
+    i = 0
+    while i < len(days):
+        j = i
+        while j + 1 < len(days) and days[j + 1][1] == days[i][1] and days[j + 1][0] - days[j][0] == timedelta(days=1):
+            j += 1
+        first, last, name = days[i][0], days[j][0], days[i][1]
+        span = first.isoformat() if first == last else f"{first.isoformat()}～{last.strftime('%m-%d')}"
+        out.append(f"{span} {name}")
+        i = j + 1
+    return out
+
+
+def render_deadline(dl: Deadline) -> str:
+    lines = [T.RECEIVED.format(date=dl.received, weekday=_wd(dl.received))]
+    if dl.clock_start != dl.received:
+        lines.append(T.CLOCK_START.format(date=dl.clock_start, weekday=_wd(dl.clock_start)))
+    lines.append(T.REGIME.format(label=T.REGIME_LABEL[dl.regime].format(days=dl.base_days)))
+    lines.append(T.STATE.format(label=T.STATE_LABEL.get(dl.state, dl.state)))
+    if dl.due is None:
+        lines.append(T.DUE_NONE)
+    else:
+        lines.append(T.DUE.format(date=dl.due, weekday=_wd(dl.due)))
+        if dl.original_due is not None and dl.original_due != dl.due:
+            lines.append(T.ORIGINAL_DUE.format(date=dl.original_due, weekday=_wd(dl.original_due)))
+    if dl.extended_days:
+        lines.append(T.EXTENDED.format(days=dl.extended_days))
+    if dl.custom_due is not None:
+        lines.append(T.CUSTOM_DUE.format(date=dl.custom_due))
+    if dl.paused_days:
+        lines.append(T.PAUSED.format(days=dl.paused_days))
+    if dl.consultation_open:
+        lines.append(T.CONSULTATION_OPEN)
+    if dl.correction_notice_due is not None:
+        lines.append(T.CORRECTION_NOTICE_DUE.format(date=dl.correction_notice_due, weekday=_wd(dl.correction_notice_due)))
+    if dl.correction_due is not None:
+        lines.append(T.CORRECTION_DUE.format(date=dl.correction_due))
+    if dl.skipped:
+        lines.append(T.SKIPPED)
+        lines.extend(f"  {item}" for item in _runs(dl.skipped))
+    elif dl.due is not None:
+        lines.append(T.SKIPPED_NONE)
+    if dl.provisional:
+        lines.append(T.PROVISIONAL.format(years="、".join(str(y) for y in dl.provisional_years)))
+    return "\n".join(lines)
+
+
+def deadline_command(
+    received: str = typer.Option(..., "--received", help="收到申请之日 (legal receipt date), YYYY-MM-DD"),
+    extend: Optional[int] = typer.Option(None, "--extend", help="延长的工作日数 (extension working days)"),
+    extend_on: Optional[str] = typer.Option(None, "--extend-on", help="延期决定日期 (default: the clock start)"),
+    pause: list[str] = typer.Option([], "--pause", help="征求意见期间 S:E (working days in (S, E] do not count); repeatable"),
+    correction_requested: Optional[str] = typer.Option(None, "--correction-requested", help="补正告知日期"),
+    correction_received: Optional[str] = typer.Option(None, "--correction-received", help="收到补正之日 (clock restarts)"),
+    custom_due: Optional[str] = typer.Option(None, "--custom-due", help="第三十五条另行确定的答复期限"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    roll_forward: Optional[bool] = typer.Option(
+        None, "--roll-forward/--no-roll-forward",
+        help="receipt on a non-working day deemed received on the next working day (default: GONGKAI_RECEIPT_ROLL_FORWARD)",
+    ),
+) -> None:
+    """Compute and explain an application's reply deadline (the same engine the bot uses)."""
+    received_d = parse_date(received, "--received")
+    events: list[ClockEvent] = []
+    for value in pause:
+        start, end = parse_pause(value)
+        events.append(ClockEvent("consultation", start, end=end))
+    if correction_received is not None or correction_requested is not None:
+        requested_d = parse_date(correction_requested, "--correction-requested") if correction_requested else received_d
+        events.append(ClockEvent("correction_requested", requested_d))
+        if correction_received is not None:
+            events.append(ClockEvent("correction_received", parse_date(correction_received, "--correction-received")))
+    restart = next((e.on for e in events if e.kind == "correction_received"), received_d)
+    if extend is not None:
+        on = parse_date(extend_on, "--extend-on") if extend_on else restart
+        events.append(ClockEvent("extension", on, days=extend))
+    if custom_due is not None:
+        new_due = parse_date(custom_due, "--custom-due")
+        events.append(ClockEvent("custom_deadline", restart, end=new_due))
+    rf = get_settings().receipt_roll_forward if roll_forward is None else roll_forward
+
+    calendar: WorkCalendar = run(load_calendar)
+    try:
+        dl = compute_deadline(received_d, events, calendar, roll_forward=rf)
+    except DeadlineError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(dl.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_deadline(dl))
+
+
+@holidays_app.command("import")
+def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,type,name (type = holiday|workday)")) -> None:
+    """Import the State Council holiday schedule; every year in the file becomes official, open deadlines are recomputed."""
+    if not file.is_file():
+        fail(T.ERR_FILE.format(path=file, error="文件不存在 / not found"))
+
+    async def _do(db):
+        try:
+            years = await import_holidays(db, file)
+        except OverrideFileError as exc:
+            return None, exc.errors, None
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, [T.ERR_FILE.format(path=file, error=exc)], None
+        changed = await recompute_open_deadlines(db) if years else []
+        return years, None, changed
+
+    years, errors, changed = run(_do)
+    if errors:
+        typer.echo(T.ERR_IMPORT, err=True)
+        for line in errors:
+            typer.echo(f"  {line}", err=True)
+        raise typer.Exit(1)
+    if not years:
+        fail(T.HOLIDAYS_EMPTY_FILE)
+    typer.echo(T.HOLIDAYS_IMPORTED.format(years="、".join(str(y) for y in years)))
+    if changed is None:
+        typer.echo(T.HOLIDAYS_RECOMPUTE_UNAVAILABLE)
+    elif not changed:
+        typer.echo(T.HOLIDAYS_RECOMPUTE_NONE)
+    else:
+        typer.echo(T.HOLIDAYS_RECOMPUTE_CHANGED)
+        for number, old, new in changed:
+            typer.echo(T.HOLIDAYS_RECOMPUTE_ROW.format(number=number, old=old or "—", new=new or "—"))
+
+
+@holidays_app.command("show")
+def holidays_show(
+    year: int = typer.Argument(..., help="year, e.g. 2027"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Show a year's holidays and make-up working days, and whether the year is official, packaged or provisional."""
+    if not 1900 <= year <= 2200:
+        fail(T.ERR_YEAR.format(value=year))
+
+    async def _do(db):
+        return await load_calendar(db), await official_year_sources(db)
+
+    calendar, sources = run(_do)
+    status = calendar.source_of_year(year)
+    days = calendar.special_days(year) if status != "provisional" else []
+    source = sources.get(year) or ("holiday_overrides.csv" if status == "official" else None)
+    if as_json:
+        typer.echo(json.dumps({
+            "year": year,
+            "status": status,
+            "source": source,
+            "days": [{"date": d.isoformat(), "type": kind, "name": name} for d, kind, name in days],
+        }, ensure_ascii=False, indent=2))
+        return
+    typer.echo(T.HOLIDAYS_YEAR.format(year=year, label=T.SOURCE_LABEL[status]))
+    if source:
+        typer.echo(T.HOLIDAYS_SOURCE_FILE.format(source=source))
+    if not days:
+        typer.echo(T.HOLIDAYS_NONE)
+    for d, kind, name in days:
+        template = T.HOLIDAYS_HOLIDAY if kind == HOLIDAY else T.HOLIDAYS_WORKDAY
+        typer.echo(template.format(date=d, weekday=_wd(d), name=name))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("deadline")(deadline_command)
+    app.add_typer(holidays_app, name="holidays")

@@ -1,0 +1,62 @@
+"""Texts of the working-day calendar and the deadline explanation (staff-facing, CLI and bot)."""
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+REGIME_LABEL = {
+    "2019": "2019年修订条例（{days}个工作日，可延长不超过20个工作日）",
+    "2007": "2007年条例（{days}个工作日，可延长不超过15个工作日）",
+}
+
+STATE_LABEL = {
+    "running": "计时中",
+    "awaiting_correction": "等待补正（暂停计时）",
+    "closed": "已办结",
+    "lapsed": "逾期未补正，视为撤回",
+}
+
+SOURCE_LABEL = {
+    "official": "正式（已录入国务院办公厅通知）",
+    "packaged": "内置数据（chinese_calendar）",
+    "provisional": "暂定（无官方数据，按周一至周五为工作日计算）",
+}
+
+RECEIVED = "收到申请日 / received：{date}（{weekday}）"
+CLOCK_START = "起算日 / clock start：{date}（{weekday}）"
+REGIME = "适用 / regime：{label}"
+STATE = "状态 / state：{label}"
+DUE = "答复期限 / due：{date}（{weekday}）"
+DUE_NONE = "答复期限 / due：待收到补正后重新计算"
+ORIGINAL_DUE = "原答复期限 / original due：{date}（{weekday}）"
+EXTENDED = "延长 / extension：{days}个工作日"
+CUSTOM_DUE = "另行确定的期限（第三十五条）/ art. 35 deadline：{date}"
+PAUSED = "征求意见不计时 / paused：{days}个工作日"
+CONSULTATION_OPEN = "征求意见尚未结束，暂按15个工作日答复期估算。"
+CORRECTION_NOTICE_DUE = "补正告知期限 / correction notice due：{date}（{weekday}）"
+CORRECTION_DUE = "补正期限 / correction period ends：{date}"
+SKIPPED = "跳过的非工作日 / skipped days："
+SKIPPED_NONE = "跳过的非工作日 / skipped days：无"
+PROVISIONAL = (
+    "⚠ 暂定 / PROVISIONAL：{years}年节假日安排尚未录入，期限按周一至周五为工作日计算，"
+    "请勿作为最终期限告知申请人。请用 gongkai holidays import 录入官方安排。"
+)
+
+HOLIDAYS_YEAR = "{year}年：{label}"
+HOLIDAYS_SOURCE_FILE = "来源 / source：{source}"
+HOLIDAYS_NONE = "（本年没有节假日或调休数据）"
+HOLIDAYS_HOLIDAY = "{date}（{weekday}）放假 {name}"
+HOLIDAYS_WORKDAY = "{date}（{weekday}）调休上班"
+HOLIDAYS_IMPORTED = "已录入 {years} 年节假日安排（正式）。"
+HOLIDAYS_RECOMPUTE_NONE = "未处理完毕的申请答复期限均无变化。"
+HOLIDAYS_RECOMPUTE_CHANGED = "以下申请的答复期限已重新计算："
+HOLIDAYS_RECOMPUTE_ROW = "  {number}：{old} → {new}"
+HOLIDAYS_RECOMPUTE_UNAVAILABLE = "（申请办理模块不可用，未重新计算答复期限。）"
+HOLIDAYS_EMPTY_FILE = "文件中没有任何日期。"
+
+NEXT_YEAR_MISSING = "请录入{year}年节假日安排（国务院办公厅通知），否则{year}年的答复期限只能暂定。"
+
+ERR_DATE = "无效日期 {value!r}（{what}），格式应为 YYYY-MM-DD"
+ERR_PAUSE = "无效的征求意见期间 {value!r}，格式应为 开始:结束，例如 2026-09-21:2026-09-30"
+ERR_PAUSE_ORDER = "征求意见结束日 {end} 早于开始日 {start}"
+ERR_FILE = "无法读取文件 {path}：{error}"
+ERR_IMPORT = "节假日文件有误，未导入任何数据："
+ERR_YEAR = "无效年份 {value}"

@@ -1,0 +1,78 @@
+"""The working-day calendar as configured in the database: imported official years on top of the
+shipped override file and chinese_calendar (see disclosure/calendar.py for the lookup order)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from disclosure.calendar import WorkCalendar, default_calendar, read_override_file
+from storage.db import Database
+from storage.models import HolidayOverride, OfficialYear, utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def load_calendar(db: Database) -> WorkCalendar:
+    """Shipped overrides + chinese_calendar, with every year imported into the database replacing
+    whatever the shipped file says about that year."""
+    base = default_calendar()
+    async with db.session() as s:
+        years = [row.year for row in (await s.execute(select(OfficialYear))).scalars().all()]
+        rows = (await s.execute(select(HolidayOverride))).scalars().all() if years else []
+    if not years:
+        return base
+    overrides = {row.day: (row.kind, row.name) for row in rows}
+    return base.with_overrides(overrides, years)
+
+
+async def official_year_sources(db: Database) -> dict[int, str]:
+    """Imported years and the file each came from."""
+    async with db.session() as s:
+        rows = (await s.execute(select(OfficialYear))).scalars().all()
+    return {row.year: row.source for row in rows}
+
+
+async def import_holidays(db: Database, path: str | Path) -> list[int]:
+    """Import a CSV ``date,type,name`` (type = holiday|workday). Every row is validated first
+    (OverrideFileError lists all bad rows with their line numbers); then, in one transaction, each
+    year present replaces that year's previous import and becomes official. Returns the years."""
+    path = Path(path)
+    overrides = read_override_file(path)
+    years = sorted({d.year for d in overrides})
+    if not years:
+        return []
+    async with db.session() as s:
+        await s.execute(delete(HolidayOverride).where(col(HolidayOverride.year).in_(years)))
+        await s.execute(delete(OfficialYear).where(col(OfficialYear.year).in_(years)))
+        for day, (kind, name) in sorted(overrides.items()):
+            s.add(HolidayOverride(day=day, year=day.year, kind=kind, name=name))
+        for year in years:
+            s.add(OfficialYear(year=year, source=path.name, imported_at=utcnow()))
+        await s.commit()
+    log.info("imported official holiday schedule for %s from %s", years, path)
+    return years
+
+
+async def recompute_open_deadlines(db: Database) -> list[tuple[str, date | None, date | None]] | None:
+    """Re-derive open applications' deadlines after a calendar change, if the handling service
+    exists. Returns (application number, old due, new due) for those that changed, or None."""
+    try:
+        handling = importlib.import_module("storage.handling")
+    except ModuleNotFoundError as exc:
+        if exc.name != "storage.handling":
+            raise
+        return None
+    func = getattr(handling, "recompute_open_deadlines", None)
+    if func is None:
+        return None
+    result = func(db)
+    if inspect.isawaitable(result):
+        result = await result
+    return list(result or [])

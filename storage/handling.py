@@ -1,0 +1,444 @@
+"""Handling services shared by the staff chat and the CLI.
+
+Every change to an application is an appended ``ApplicationEvent`` (who, when, what). The deadline
+is never stored alone: each service rebuilds the clock events, asks the deadline engine whether the
+new event is allowed *before* writing anything, and then caches the derived ``reply_due`` /
+``original_due`` / ``status`` on the application. An invalid action raises ``HandlingError`` with a
+message for staff and leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from bot.settings import Settings, get_settings
+from bot.texts import staff as T
+from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline, validate_event
+from disclosure.outcomes import OUTCOMES
+from storage.calendar import load_calendar
+from storage.db import Database
+from storage.models import Application, ApplicationEvent, AuditLog, StaffMember
+from storage.staff import get_staff, has_role, parse_roles
+
+log = logging.getLogger(__name__)
+
+Notifier = Callable[[Application, str], Awaitable[bool]]
+AppRef = Application | int | str
+
+CLOCK_KINDS = frozenset({
+    "correction_requested", "correction_received", "correction_lapsed", "consultation",
+    "extension", "custom_deadline", "closed",
+})
+LAPSED_OUTCOME = "other_no_correction"
+
+
+class HandlingError(Exception):
+    """A staff action that the law or the application's state does not allow (message in Chinese)."""
+
+
+@dataclass
+class HandlingResult:
+    application: Application
+    deadline: Deadline
+    event: ApplicationEvent
+    notified: bool | None = None  # None: the applicant has no chat with the bot (notify in writing)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local_today(settings: Settings | None = None, now: datetime | None = None) -> date:
+    settings = settings or get_settings()
+    now = now or utcnow()
+    return now.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+async def find_application(db: Database, ref: AppRef) -> Application:
+    """An application by number (``2026-0001``), id, or the object itself (reloaded)."""
+    async with db.session() as s:
+        app = await _load(s, ref)
+    return app
+
+
+async def _load(s, ref: AppRef) -> Application:
+    app: Application | None = None
+    if isinstance(ref, Application):
+        app = await s.get(Application, ref.id)
+    elif isinstance(ref, int):
+        app = await s.get(Application, ref)
+    else:
+        text = str(ref).strip()
+        app = (await s.execute(select(Application).where(Application.number == text)
+                            .order_by(col(Application.id)))).scalars().first()
+        if app is None and text.isdigit():
+            app = await s.get(Application, int(text))
+    if app is None:
+        raise HandlingError(T.ERR_NOT_FOUND.format(ref=ref if not isinstance(ref, Application) else ref.number))
+    return app
+
+
+async def events_of(db: Database, app_id: int) -> list[ApplicationEvent]:
+    async with db.session() as s:
+        return await _events(s, app_id)
+
+
+async def _events(s, app_id: int) -> list[ApplicationEvent]:
+    rows = await s.execute(select(ApplicationEvent).where(ApplicationEvent.application_id == app_id)
+                        .order_by(col(ApplicationEvent.id)))
+    return list(rows.scalars().all())
+
+
+def clock_events(rows: Sequence[ApplicationEvent]) -> list[ClockEvent]:
+    """The engine's view of the stored events (a consultation's end is a separate, later row)."""
+    out: list[ClockEvent] = []
+    for row in rows:
+        if row.kind == "consultation_ended":
+            for i in range(len(out) - 1, -1, -1):
+                if out[i].kind == "consultation" and out[i].end is None:
+                    out[i] = ClockEvent("consultation", out[i].on, end=row.on_date)
+                    break
+        elif row.kind in CLOCK_KINDS:
+            end = row.end_date
+            out.append(ClockEvent(row.kind, row.on_date, end=end, days=row.days))
+    return out
+
+
+def status_from(events: Sequence[ClockEvent]) -> str:
+    status = "open"
+    for ev in events:
+        if ev.kind in ("closed", "correction_lapsed"):
+            return "closed"
+        if ev.kind == "correction_requested":
+            status = "correction"
+        elif ev.kind == "correction_received":
+            status = "open"
+    if any(ev.kind == "consultation" and ev.end is None for ev in events) and status == "open":
+        status = "consultation"
+    return status
+
+
+def _compute(app: Application, events: Sequence[ClockEvent], calendar, settings: Settings) -> Deadline:
+    return compute_deadline(app.receipt_date, list(events), calendar, roll_forward=settings.receipt_roll_forward)
+
+
+async def deadline_for(db: Database, app: AppRef, *, calendar=None, settings: Settings | None = None) -> Deadline:
+    settings = settings or get_settings()
+    calendar = calendar or await load_calendar(db)
+    async with db.session() as s:
+        loaded = await _load(s, app)
+        rows = await _events(s, loaded.id)
+    return _compute(loaded, clock_events(rows), calendar, settings)
+
+
+def working_days_left(calendar, today: date, due: date) -> int:
+    """Working days after ``today`` up to and including ``due``; negative when overdue."""
+    return calendar.workdays_in(today, due) if due >= today else -calendar.workdays_in(due, today)
+
+
+@dataclass
+class QueueItem:
+    application: Application
+    deadline: Deadline
+    days_left: int | None  # None while the clock is stopped (correction, open consultation)
+
+
+async def open_queue(db: Database, today: date, *, settings: Settings | None = None,
+                     include_closed: bool = False) -> list[QueueItem]:
+    """Open applications with their derived deadlines, soonest due first (stopped clocks last)."""
+    settings = settings or get_settings()
+    calendar = await load_calendar(db)
+    async with db.session() as s:
+        query = select(Application).order_by(col(Application.id))
+        if not include_closed:
+            query = query.where(Application.status != "closed")
+        apps = list((await s.execute(query)).scalars().all())
+        ids = [a.id for a in apps]
+        rows = list((await s.execute(select(ApplicationEvent).where(col(ApplicationEvent.application_id).in_(ids))
+                                  .order_by(col(ApplicationEvent.id)))).scalars().all()) if ids else []
+    by_app: dict[int, list[ApplicationEvent]] = {}
+    for r in rows:
+        by_app.setdefault(r.application_id, []).append(r)
+    items: list[QueueItem] = []
+    for app in apps:
+        dl = _compute(app, clock_events(by_app.get(app.id, [])), calendar, settings)
+        left = working_days_left(calendar, today, dl.due) if dl.due else None
+        items.append(QueueItem(app, dl, left))
+    items.sort(key=lambda it: (it.deadline.due is None, it.deadline.due or date.max, it.application.id))
+    return items
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+async def _apply(
+    db: Database,
+    ref: AppRef,
+    *,
+    kind: str,
+    actor: str,
+    on: date | None,
+    plan: Callable[[Application, Deadline, list[ClockEvent]], list[ClockEvent]],
+    end: date | None = None,
+    days: int | None = None,
+    reason: str | None = None,
+    data: dict | None = None,
+    outcome: str | None = None,
+    settings: Settings | None = None,
+) -> tuple[Application, Deadline, ApplicationEvent]:
+    """Validate ``plan`` (old events → new events) with the engine, then append one event row."""
+    settings = settings or get_settings()
+    calendar = await load_calendar(db)
+    async with db.session() as s:
+        app = await _load(s, ref)
+        if app.status == "closed":
+            raise HandlingError(T.ERR_CLOSED.format(number=app.number))
+        if on is not None and on < app.receipt_date:
+            raise HandlingError(T.ERR_BEFORE_RECEIPT.format(on=on, received=app.receipt_date))
+        rows = await _events(s, app.id)
+        before_events = clock_events(rows)
+        try:
+            current = _compute(app, before_events, calendar, settings)
+            after_events = plan(app, current, before_events)
+            new = _compute(app, after_events, calendar, settings)
+        except DeadlineError as exc:
+            raise HandlingError(T.ERR_DEADLINE.format(error=exc)) from exc
+        status = status_from(after_events)
+        before = {"status": app.status, "reply_due": _iso(app.reply_due), "original_due": _iso(app.original_due)}
+        event = ApplicationEvent(application_id=app.id, kind=kind, on_date=on, end_date=end, days=days,
+                                 actor=actor, reason=reason, data=data or {})
+        stamp = utcnow()
+        values = {"reply_due": new.due, "original_due": new.original_due, "status": status, "updated_at": stamp}
+        if status == "closed":
+            values["outcome"] = outcome
+            values["closed_date"] = on
+        # Optimistic lock: two staff acting at once on one application — the second one is refused.
+        result = await s.execute(update(Application)
+                              .where(col(Application.id) == app.id, col(Application.updated_at) == app.updated_at)
+                              .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            number = app.number
+            await s.rollback()
+            raise HandlingError(T.ERR_CONFLICT.format(number=number))
+        s.add(event)
+        after = {"status": status, "reply_due": _iso(new.due), "original_due": _iso(new.original_due)}
+        if outcome:
+            after["outcome"] = outcome
+        s.add(AuditLog(actor=actor, action=f"application.{kind}",
+                       detail=json.dumps({"application": app.number, "before": before, "after": after},
+                                         ensure_ascii=False)))
+        await s.commit()
+        await s.refresh(event)
+        app = await s.get(Application, app.id)
+        await s.refresh(app)
+    return app, new, event
+
+
+async def _notify(notifier: Notifier | None, app: Application, text: str) -> bool | None:
+    if app.chat_id is None and app.telegram_user_id is None:
+        return None
+    if notifier is None:
+        return False
+    try:
+        return bool(await notifier(app, text))
+    except Exception:  # a failed notice must not undo a recorded, lawful action
+        log.exception("could not notify the applicant of %s", app.number)
+        return False
+
+
+def _append(ev: ClockEvent, validate: bool = True):
+    def plan(app: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
+        if validate:
+            validate_event(current, ev)
+        return [*events, ev]
+    return plan
+
+
+async def request_correction(db: Database, app: AppRef, on: date, period_end: date, *, what: str = "",
+                             actor: str = "cli", notifier: Notifier | None = None,
+                             settings: Settings | None = None) -> HandlingResult:
+    """补正 (art. 30): one complete notice, within 7 working days of receipt; the clock stops."""
+    if period_end <= on:
+        raise HandlingError(T.ERR_PERIOD.format(period_end=period_end, on=on))
+    ev = ClockEvent("correction_requested", on, end=period_end)
+    app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, end=period_end, plan=_append(ev),
+                                 reason=what or None, data={"what": what} if what else None, settings=settings)
+    text = T.NOTIFY_CORRECTION.format(number=app_.number, what=what or "（详见书面补正告知书）", period_end=period_end)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+
+
+async def receive_correction(db: Database, app: AppRef, on: date, *, actor: str = "cli",
+                             notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
+    """The corrected application arrived on ``on``: the reply clock restarts from that day."""
+    ev = ClockEvent("correction_received", on)
+    app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=_append(ev), settings=settings)
+    text = T.NOTIFY_CORRECTION_RECEIVED.format(number=app_.number, due=dl.due)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+
+
+async def correction_lapsed(db: Database, app: AppRef, on: date, *, actor: str = "cli",
+                            notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
+    """No correction within the period: closed as 申请人无正当理由逾期不补正 (（六）1)."""
+    ev = ClockEvent("correction_lapsed", on)
+    app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=_append(ev),
+                                 outcome=LAPSED_OUTCOME, data={"outcome": LAPSED_OUTCOME}, settings=settings)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, T.NOTIFY_LAPSED.format(number=app_.number)))
+
+
+async def start_consultation(db: Database, app: AppRef, kind: str, on: date, *, end: date | None = None,
+                             party: str | None = None, actor: str = "cli",
+                             settings: Settings | None = None) -> HandlingResult:
+    """征求意见 of a third party (art. 32) or another agency (art. 34): that time does not count."""
+    if kind not in T.CONSULT_PARTIES:
+        raise HandlingError(f"征求意见对象须为 {' / '.join(T.CONSULT_PARTIES)}。")
+    ev = ClockEvent("consultation", on, end=end)
+    app_, dl, row = await _apply(db, app, kind="consultation", actor=actor, on=on, end=end, plan=_append(ev),
+                                 data={"party_kind": kind, "party": party or ""}, settings=settings)
+    return HandlingResult(app_, dl, row)
+
+
+async def end_consultation(db: Database, app: AppRef, on: date, *, actor: str = "cli",
+                           settings: Settings | None = None) -> HandlingResult:
+    def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
+        for i in range(len(events) - 1, -1, -1):
+            ev = events[i]
+            if ev.kind == "consultation" and ev.end is None:
+                if on < ev.on:
+                    raise HandlingError(T.ERR_BEFORE_RECEIPT.format(on=on, received=ev.on))
+                return [*events[:i], ClockEvent("consultation", ev.on, end=on), *events[i + 1:]]
+        raise HandlingError(T.ERR_NO_CONSULTATION.format(number=app_.number))
+
+    app_, dl, row = await _apply(db, app, kind="consultation_ended", actor=actor, on=on, plan=plan, settings=settings)
+    return HandlingResult(app_, dl, row)
+
+
+async def resolve_approver(db: Database, settings: Settings, approver: int | str | StaffMember) -> StaffMember:
+    """The approving staff member, by Telegram id or name; must hold the ``approver`` role."""
+    member: StaffMember | None
+    if isinstance(approver, StaffMember):
+        member = await get_staff(db, settings, approver.telegram_id)
+    elif isinstance(approver, int) or str(approver).strip().isdigit():
+        member = await get_staff(db, settings, int(approver))
+    else:
+        async with db.session() as s:
+            matches = (await s.execute(select(StaffMember).where(StaffMember.name == str(approver).strip()))).scalars().all()
+        member = matches[0] if len(matches) == 1 else None
+    if member is None:
+        raise HandlingError(T.ERR_UNKNOWN_APPROVER.format(approver=approver))
+    if not has_role(member, "approver"):
+        raise HandlingError(T.ERR_NOT_APPROVER.format(approver=member.name or member.telegram_id))
+    return member
+
+
+async def extend(db: Database, app: AppRef, days: int, approver: int | str | StaffMember, reason: str,
+                 on: date, *, actor: str | None = None, notifier: Notifier | None = None,
+                 settings: Settings | None = None) -> HandlingResult:
+    """延期 (art. 33 para. 2): approved by an approver, at most once, at most the regime's days,
+    decided no later than the current due date; the applicant is told the new date."""
+    settings = settings or get_settings()
+    member = await resolve_approver(db, settings, approver)
+    if not reason or not reason.strip():
+        raise HandlingError(T.ERR_EXT_REASON)
+    if not isinstance(days, int) or days <= 0:
+        raise HandlingError(T.ERR_EXT_DAYS)
+    ev = ClockEvent("extension", on, days=days)
+
+    def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
+        if any(e.kind == "extension" for e in events):
+            raise HandlingError(T.ERR_EXT_TWICE.format(number=app_.number))
+        if days > current.base_days:
+            raise HandlingError(T.ERR_EXT_CAP.format(cap=current.base_days, days=days))
+        if current.due is None:
+            raise HandlingError(T.ERR_EXT_NO_DUE)
+        if on > current.due:
+            raise HandlingError(T.ERR_EXT_LATE.format(due=current.due, on=on))
+        validate_event(current, ev)
+        return [*events, ev]
+
+    who = member.name or str(member.telegram_id)
+    app_, dl, row = await _apply(db, app, kind="extension", actor=actor or f"tg:{member.telegram_id}", on=on,
+                                 days=days, reason=reason.strip(), plan=plan, settings=settings,
+                                 data={"approver_id": member.telegram_id, "approver": who})
+    text = T.NOTIFY_EXTENSION.format(number=app_.number, days=days, due=dl.due, reason=reason.strip())
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+
+
+async def set_custom_deadline(db: Database, app: AppRef, new_due: date, reason: str, *, on: date | None = None,
+                              actor: str = "cli", notifier: Notifier | None = None,
+                              settings: Settings | None = None) -> HandlingResult:
+    """Art. 35: a reasonable later deadline for excessive but justified requests."""
+    settings = settings or get_settings()
+    on = on or local_today(settings)
+    if not reason or not reason.strip():
+        raise HandlingError(T.ERR_EXT_REASON)
+    ev = ClockEvent("custom_deadline", on, end=new_due)
+    app_, dl, row = await _apply(db, app, kind="custom_deadline", actor=actor, on=on, end=new_due,
+                                 reason=reason.strip(), plan=_append(ev), settings=settings)
+    text = T.NOTIFY_CUSTOM_DEADLINE.format(number=app_.number, due=dl.due, reason=reason.strip())
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+
+
+async def close(db: Database, app: AppRef, outcome_code: str, on: date, actor: str = "cli", *,
+                notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
+    """办结 with exactly one outcome code from ``disclosure.outcomes``."""
+    if outcome_code not in OUTCOMES:
+        raise HandlingError(T.ERR_OUTCOME.format(code=outcome_code))
+    ev = ClockEvent("closed", on)
+    app_, dl, row = await _apply(db, app, kind="closed", actor=actor, on=on, plan=_append(ev),
+                                 outcome=outcome_code, data={"outcome": outcome_code}, settings=settings)
+    text = T.NOTIFY_CLOSED.format(number=app_.number, outcome=OUTCOMES[outcome_code].label)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+
+
+async def add_note(db: Database, app: AppRef, text: str, *, actor: str = "cli") -> ApplicationEvent:
+    """备注: a free-text note in the history; it does not touch the clock."""
+    if not text.strip():
+        raise HandlingError(T.USAGE_NOTE)
+    async with db.session() as s:
+        loaded = await _load(s, app)
+        row = ApplicationEvent(application_id=loaded.id, kind="note", actor=actor, reason=text.strip())
+        s.add(row)
+        s.add(AuditLog(actor=actor, action="application.note", detail=loaded.number))
+        await s.commit()
+        await s.refresh(row)
+    return row
+
+
+async def recompute_open_deadlines(db: Database, *, settings: Settings | None = None,
+                                   actor: str = "system") -> list[tuple[str, date | None, date | None]]:
+    """Re-derive every open deadline (after a holiday import); returns (number, old, new) that changed."""
+    settings = settings or get_settings()
+    calendar = await load_calendar(db)
+    changed: list[tuple[str, date | None, date | None]] = []
+    async with db.session() as s:
+        apps = list((await s.execute(select(Application).where(Application.status != "closed")
+                                  .order_by(col(Application.id)))).scalars().all())
+        for app in apps:
+            events = clock_events(await _events(s, app.id))
+            dl = _compute(app, events, calendar, settings)
+            if dl.due != app.reply_due or dl.original_due != app.original_due:
+                if dl.due != app.reply_due:
+                    changed.append((app.number, app.reply_due, dl.due))
+                    s.add(AuditLog(actor=actor, action="application.recompute",
+                                   detail=json.dumps({"application": app.number, "before": _iso(app.reply_due),
+                                                      "after": _iso(dl.due)})))
+                app.reply_due, app.original_due = dl.due, dl.original_due
+                app.updated_at = utcnow()
+                s.add(app)
+        await s.commit()
+    return changed
+
+

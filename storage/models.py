@@ -42,6 +42,7 @@ class Passage(SQLModel, table=True):
     position: int
     kind: str  # "sentence" or "cell"
     section: str = ""
+    context: str = ""  # sub-heading / table group path, folded into the search text
     text: str
     table_name: Optional[str] = None
     row_label: Optional[str] = None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:38:13.721280
+Create Date: 2026-11-25 09:42:17.352733
 """
 from __future__ import annotations
 
@@ -210,6 +210,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('section', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('context', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('table_name', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('row_label', sqlmodel.sql.sqltypes.AutoString(), nullable=True),

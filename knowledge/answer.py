@@ -1,0 +1,202 @@
+"""Answering a citizen's question from the loaded reports, with the source named.
+
+1. ``question.resolve`` picks the reports the question may be answered from (agency, place, year).
+2. BM25 over character bigrams (query expanded with the domain synonym table) finds candidates
+   in those reports only.
+3. A rerank applies what BM25 cannot know: which table column the question asks for (自然人,
+   商业企业 …, default 总计), whether a number is wanted, and rapidfuzz similarity of labels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz
+
+from knowledge.index import BM25Index
+from knowledge.parse import TABLE3_COLUMNS
+from knowledge.question import ReportRef, resolve
+from knowledge.synonyms import NUMBER_INTENT, expand, strip_stop_phrases
+from knowledge.text import fold
+from knowledge.types import Answer, Source, Suggestion
+
+ANSWER_THRESHOLD = 0.34
+SUGGEST_THRESHOLD = 0.12
+RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
+RE_DIGIT = re.compile(r"\d")
+
+COLUMN_INTENTS: dict[str, tuple[str, ...]] = {
+    "自然人": ("自然人", "老百姓", "个人", "群众", "公民", "市民", "居民"),
+    "商业企业": ("商业企业", "企业", "公司", "法人"),
+    "科研机构": ("科研", "研究所", "研究院", "高校", "大学"),
+    "社会公益组织": ("公益", "社会组织", "协会", "基金会"),
+    "法律服务机构": ("法律服务", "律所", "律师"),
+}
+LITIGATION_WORDS = ("诉讼", "官司", "起诉", "被告", "法院", "告")
+RESULT_INTENTS = {"结果维持": ("维持",), "结果纠正": ("纠正", "纠错"), "其他结果": ("其他结果",), "尚未审结": ("尚未审结", "未审结", "还没判", "没审完")}
+
+
+@dataclass
+class Passage:
+    id: int
+    report_id: int
+    kind: str  # sentence, cell, outline, meta
+    section: str
+    context: str
+    text: str
+    table_name: str | None = None
+    row_label: str | None = None
+    col_label: str | None = None
+    value: str | None = None
+    unit: str | None = None
+
+    def index_text(self) -> str:
+        if self.kind == "cell":
+            row = RE_ENUM.sub("", self.row_label or "")
+            ctx = " ".join(RE_ENUM.sub("", part) for part in (self.context or "").split(" "))
+            return f"{self.table_name or ''} {ctx} {row} {row} {self.col_label or ''}"
+        return f"{self.context} {self.text}"
+
+
+def label_text(p: Passage) -> str:
+    row = RE_ENUM.sub("", p.row_label or "").strip()
+    col = p.col_label or ""
+    if col and col not in ("统计数", "总计"):
+        return f"{row}（{col}）" if row else col
+    return row or col
+
+
+def column_intent(q: str) -> str | None:
+    for column, forms in COLUMN_INTENTS.items():
+        if any(f in q for f in forms):
+            return column
+    return None
+
+
+class Answerer:
+    def __init__(self, reports: list[ReportRef], passages: list[Passage], *, home_agency: str | None = None):
+        self.reports = reports
+        self.report_by_id = {r.id: r for r in reports}
+        passages = sorted(passages, key=lambda p: (p.report_id, p.id))
+        self.passages = passages
+        self.home_agency = home_agency
+        self.index = BM25Index([p.index_text() for p in passages], [p.report_id for p in passages])
+        self._name_forms = sorted(
+            {f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f},
+            key=len, reverse=True,
+        )
+
+    # -- public ------------------------------------------------------------------------------
+
+    def answer(self, question: str, today: date | None = None) -> Answer:
+        question = question.strip()
+        if not question:
+            return Answer(question, None, None, 0.0, note="empty")
+        res = resolve(question, self.reports, home_agency=self.home_agency, today=today)
+        if res.refused:
+            return Answer(question, None, None, 0.0, note=res.refused)
+        if not res.reports:
+            return Answer(question, None, None, 0.0, note="no_reports")
+        q = fold(question)
+        query = expand(strip_stop_phrases(self._strip_names(q)))
+        hits = self.index.top(query, k=60, groups=[r.id for r in res.reports])
+        if not hits:
+            return Answer(question, None, None, 0.0, note="no_match")
+        max_score = self.index.max_score(query)
+        ranked = sorted(
+            ((self._rerank(q, self.passages[doc], bm25 / max_score), doc) for doc, bm25 in hits),
+            key=lambda sd: -sd[0],
+        )
+        best_score, best_doc = ranked[0]
+        best = self.passages[best_doc]
+        score = max(0.0, min(100.0, best_score * 100))
+        suggestions = self._suggestions(ranked[1:], exclude=best_doc)
+        if best_score < ANSWER_THRESHOLD:
+            return Answer(question, None, None, score, suggestions=self._suggestions(ranked, None),
+                          note="not_confident")
+        return Answer(question, self.render(best), self.source(best), score, suggestions=suggestions,
+                      report_id=best.report_id)
+
+    def source(self, p: Passage) -> Source:
+        ref = self.report_by_id[p.report_id]
+        section = p.table_name if p.kind == "cell" and p.table_name else p.section
+        return Source(title=ref.title, agency=ref.agency, year=ref.year, section=section or "")
+
+    def cite(self, p: Passage) -> str:
+        ref = self.report_by_id[p.report_id]
+        src = self.source(p)
+        legacy = p.kind == "cell" and p.col_label == "统计数"
+        doc = f"{ref.year}年度统计表" if legacy else f"{ref.year}年度报告"
+        section = f" · {src.section}" if src.section else ""
+        return f"{ref.agency} {doc}{section}"
+
+    def render(self, p: Passage) -> str:
+        if p.kind == "cell":
+            value = f"{p.value}{p.unit or ''}" if p.value is not None else "未填报（表中为空）"
+            return f"{label_text(p)}：{value}（{self.cite(p)}）"
+        return f"{p.text}（{self.cite(p)}）"
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _strip_names(self, q: str) -> str:
+        for form in self._name_forms:
+            q = q.replace(form, " ")
+        q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
+        return q
+
+    def _rerank(self, q: str, p: Passage, base: float) -> float:
+        score = base
+        wants_number = bool(NUMBER_INTENT.search(q))
+        if p.kind == "cell":
+            col = p.col_label or ""
+            if col in TABLE3_COLUMNS:
+                intent = column_intent(q)
+                if intent:
+                    score += 0.2 if col == intent else -0.5
+                elif col != "总计":
+                    score -= 0.5
+            elif " · " in col:
+                score += self._table4_fit(q, col)
+            if p.value is None:
+                score -= 0.05
+            label = RE_ENUM.sub("", p.row_label or "")
+            score += 0.15 * fuzz.partial_ratio(label, q) / 100 if label else 0
+        elif wants_number and not RE_DIGIT.search(p.text):
+            score -= 0.25
+        if p.kind == "outline" and not re.search(r"怎么|如何|哪些|措施|打算|计划|改进", q):
+            score -= 0.3
+        return score
+
+    @staticmethod
+    def _table4_fit(q: str, col: str) -> float:
+        group, result = col.split(" · ", 1)
+        litigation = any(w in q for w in LITIGATION_WORDS)
+        review = "复议" in q
+        score = 0.0
+        if group == "行政复议":
+            score += 0.1 if review and not litigation else -0.4
+        elif "直接起诉" in group:
+            score += 0.1 if ("直接" in q or "未经复议" in q) else -0.2
+        else:
+            score += 0.1 if "复议后" in q else -0.2
+        wanted = next((k for k, forms in RESULT_INTENTS.items() if any(f in q for f in forms)), "总计")
+        score += 0.1 if result == wanted else -0.4
+        return score
+
+    def _suggestions(self, ranked: list[tuple[float, int]], exclude: int | None) -> list[Suggestion]:
+        out: list[Suggestion] = []
+        seen: set[str] = set()
+        for score, doc in ranked:
+            if doc == exclude or score < SUGGEST_THRESHOLD:
+                continue
+            p = self.passages[doc]
+            text = self.render(p)
+            if text in seen:
+                continue
+            seen.add(text)
+            out.append(Suggestion(text=text, source=self.source(p)))
+            if len(out) == 3:
+                break
+        return out

@@ -1,0 +1,140 @@
+"""Load report files into the knowledge base (all files parse, or nothing is written)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select
+
+from knowledge.extract import ExtractError, extract_lines
+from knowledge.parse import ParsedReport, ParseError, parse_report
+from storage.db import Database
+from storage.models import Passage, Report
+
+
+class IngestError(ValueError):
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass
+class IngestResult:
+    path: Path
+    agency: str
+    year: int
+    passages: int
+    cells: int
+    status: str  # added, replaced, unchanged
+
+    def line(self) -> str:
+        verb = {"added": "已导入", "replaced": "已更新", "unchanged": "未变化"}[self.status]
+        return f"{verb}\t{self.agency}\t{self.year}\t正文 {self.passages} 条\t表格单元格 {self.cells} 个\t{self.path.name}"
+
+
+def read_report(path: Path, *, agency: str | None = None, year: int | None = None) -> tuple[ParsedReport, str]:
+    if not path.exists():
+        raise IngestError(path, "文件不存在")
+    if path.is_dir():
+        raise IngestError(path, "这是一个目录，请指定文件")
+    try:
+        lines = extract_lines(path)
+        parsed = parse_report(lines, agency=agency, year=year)
+    except (ExtractError, ParseError) as exc:
+        raise IngestError(path, str(exc)) from exc
+    digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    return parsed, digest
+
+
+def passage_rows(parsed: ParsedReport, report_id: int) -> list[dict]:
+    rows: list[dict] = []
+
+    def add(**kw) -> None:
+        rows.append({"report_id": report_id, "position": len(rows), "section": "", "context": "",
+                     "table_name": None, "row_label": None, "col_label": None, "value": None, "unit": None, **kw})
+
+    if parsed.published:
+        add(kind="meta", text=f"《{parsed.title}》发布日期：{parsed.published}", context="发布日期 发布时间 哪天发布")
+    for s in parsed.outlines:
+        add(kind="outline", section=s.section, text=s.text)
+    for s in parsed.sentences:
+        add(kind="sentence", section=s.section, context=s.context, text=s.text)
+    for c in parsed.cells:
+        text = f"{c.row_label} {c.col_label or ''}：{c.value if c.value is not None else ''}{c.unit or ''}"
+        add(kind="cell", section=c.table, context=c.context, text=text, table_name=c.table,
+            row_label=c.row_label, col_label=c.col_label, value=c.value, unit=c.unit)
+    return rows
+
+
+async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = None,
+                       year: int | None = None) -> list[IngestResult]:
+    """Parse every file first; write only if all of them are reports (all or nothing)."""
+    parsed_all: list[tuple[Path, ParsedReport, str]] = []
+    errors: list[IngestError] = []
+    for path in paths:
+        try:
+            parsed, digest = read_report(path, agency=agency, year=year)
+        except IngestError as exc:
+            errors.append(exc)
+            continue
+        parsed_all.append((path, parsed, digest))
+    if errors:
+        raise IngestBatchError(errors)
+    results: list[IngestResult] = []
+    async with db.session() as session:
+        async with session.begin():
+            for path, parsed, digest in parsed_all:
+                existing = (await session.execute(
+                    select(Report).where(Report.agency == parsed.agency, Report.year == parsed.year)
+                )).scalar_one_or_none()
+                status = "added"
+                if existing is not None:
+                    if existing.content_hash == digest:
+                        results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
+                                                    len(parsed.cells), "unchanged"))
+                        continue
+                    await session.execute(delete(Passage).where(Passage.report_id == existing.id))
+                    await session.execute(delete(Report).where(Report.id == existing.id))
+                    status = "replaced"
+                report = Report(agency=parsed.agency, year=parsed.year, title=parsed.title, layout=parsed.layout,
+                                source_name=path.name, content_hash=digest, published=parsed.published)
+                session.add(report)
+                await session.flush()
+                rows = passage_rows(parsed, report.id)
+                if rows:
+                    await session.execute(insert(Passage), rows)
+                results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
+                                            len(parsed.cells), status))
+    return results
+
+
+class IngestBatchError(ValueError):
+    def __init__(self, errors: list[IngestError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+async def list_reports(db: Database) -> list[Report]:
+    async with db.session() as session:
+        return list((await session.execute(select(Report).order_by(Report.agency, Report.year))).scalars())
+
+
+async def remove_reports(db: Database, *, report_id: int | None = None, agency: str | None = None,
+                         year: int | None = None) -> list[Report]:
+    async with db.session() as session:
+        async with session.begin():
+            query = select(Report)
+            if report_id is not None:
+                query = query.where(Report.id == report_id)
+            if agency is not None:
+                query = query.where(Report.agency == agency)
+            if year is not None:
+                query = query.where(Report.year == year)
+            found = list((await session.execute(query)).scalars())
+            for report in found:
+                await session.execute(delete(Passage).where(Passage.report_id == report.id))
+                await session.execute(delete(Report).where(Report.id == report.id))
+    return found

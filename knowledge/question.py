@@ -1,0 +1,145 @@
+"""Which reports a question is about: explicit agency, place and year resolution.
+
+A question that names an agency, a place or a year is answered only from matching reports. A
+near-miss name (青河 for 青禾) or a year with no report means no answer — never another
+agency's figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from rapidfuzz.distance import Levenshtein
+
+from knowledge.agencies import PLACE_SUFFIXES, AgencyName, find_organs, parse_agency
+from knowledge.text import fold
+
+RE_YEAR4 = re.compile(r"(?<!\d)(19\d{2}|20\d{2})\s*年")
+RE_YEAR2 = re.compile(r"(?<![\d.])(\d{2})\s*年(?![\d.]*[月日])")
+RELATIVE_YEARS = {"前年": -2, "去年": -1, "上一年": -1, "上年度": -1, "今年": 0, "本年度": 0}
+
+# Words that may stand right before an organ name without being a place.
+NOT_PLACES = {
+    "去年", "今年", "前年", "那年", "本年", "全年", "当年", "我们", "你们", "他们", "请问", "这个", "那个",
+    "一下", "当地", "本地", "我市", "我县", "我区", "本市", "本县", "本区", "该局", "贵局", "本局", "年度",
+    "问下", "咨询", "想问", "知道", "告诉", "查询", "查下", "关于", "有关", "各级", "上级", "下级", "所属",
+}
+
+
+@dataclass
+class ReportRef:
+    id: int
+    agency: str
+    year: int
+    title: str
+    name: AgencyName = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = parse_agency(self.agency)
+
+
+@dataclass
+class Resolution:
+    reports: list[ReportRef]
+    refused: str | None = None  # reason when nothing may answer
+    named_agency: bool = False
+    named_year: bool = False
+    years: list[int] = field(default_factory=list)
+
+
+def question_years(text: str, today: date | None = None) -> list[int]:
+    years = [int(y) for y in RE_YEAR4.findall(text)]
+    for m in RE_YEAR2.finditer(text):
+        start = m.start()
+        if start > 0 and text[start - 1].isdigit():
+            continue
+        years.append(2000 + int(m.group(1)))
+    if not years:
+        this_year = (today or date.today()).year
+        for word, delta in RELATIVE_YEARS.items():
+            if word in text:
+                years.append(this_year + delta)
+                break
+    return sorted(set(years))
+
+
+def _place_forms(refs: list[ReportRef]) -> dict[str, str]:
+    """Every way of writing each known place → its stem (青禾市 / 青禾 → 青禾)."""
+    forms: dict[str, str] = {}
+    for ref in refs:
+        for place, stem in zip(ref.name.places, ref.name.place_stems):
+            forms[place] = stem
+            if len(stem) >= 2:
+                forms[stem] = stem
+    return forms
+
+
+def _near_miss(candidate: str, stems: set[str]) -> bool:
+    return any(
+        len(candidate) == len(stem) and candidate != stem and Levenshtein.distance(candidate, stem) == 1
+        for stem in stems
+    )
+
+
+def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = None,
+            today: date | None = None) -> Resolution:
+    text = fold(question)
+    years = question_years(text, today)
+    place_forms = _place_forms(refs)
+    stems = set(place_forms.values())
+    extra_organs = {ref.name.organ for ref in refs if ref.name.organ}
+
+    named_places: set[str] = set()
+    for form in sorted(place_forms, key=len, reverse=True):
+        if form in text:
+            named_places.add(place_forms[form])
+    # A place written with its suffix that is one character off a known one: 青河市 vs 青禾市.
+    suffixes = "|".join(PLACE_SUFFIXES)
+    for m in re.finditer(rf"([\u4e00-\u9fff]{{2,4}}?)(?:{suffixes})", text):
+        cand = m.group(1)
+        if cand not in stems and _near_miss(cand, stems) and not any(s in text for s in stems if _near_miss(cand, {s}) and s in cand):
+            return Resolution([], refused="near_miss", named_agency=True, years=years)
+
+    organs: list[str] = []
+    for start, end, organ in find_organs(text, extra_organs):
+        before = text[max(0, start - 6):start]
+        if organ == "人民政府" and not (before[-1:] in ("省", "市", "区", "县", "镇", "乡", "州") or
+                                     any(before.endswith(f) for f in place_forms)):
+            continue  # 政府网站 / 政府信息: not an agency
+        prefix = re.split(r"[^\u4e00-\u9fff]", before)[-1]
+        known = next((f for f in sorted(place_forms, key=len, reverse=True) if prefix.endswith(f)), None)
+        if known:
+            named_places.add(place_forms[known])
+        else:
+            tail = prefix[-2:]
+            bare = re.sub(rf"({suffixes})$", "", prefix)
+            if tail and tail not in NOT_PLACES and (_near_miss(tail, stems) or _near_miss(bare[-2:], stems)):
+                return Resolution([], refused="near_miss", named_agency=True, years=years)
+            if prefix and prefix[-1] in "省市区县镇乡州" and len(bare) >= 2 and bare[-2:] not in NOT_PLACES:
+                return Resolution([], refused="unknown_place", named_agency=True, years=years)
+        organs.append(organ)
+
+    candidates = refs
+    named_agency = bool(named_places or organs)
+    if named_places:
+        candidates = [r for r in candidates if named_places & set(r.name.place_stems)]
+    if organs:
+        candidates = [r for r in candidates if r.name.organ in organs]
+    if named_agency and not candidates:
+        return Resolution([], refused="unknown_agency", named_agency=True, years=years)
+    if not named_agency and home_agency:
+        home = [r for r in candidates if r.agency == home_agency or home_agency in r.agency]
+        candidates = home or candidates
+    if years:
+        candidates = [r for r in candidates if r.year in years]
+        if not candidates:
+            return Resolution([], refused="year_not_covered", named_agency=named_agency, named_year=True,
+                              years=years)
+    else:
+        latest: dict[str, int] = {}
+        for r in candidates:
+            latest[r.agency] = max(latest.get(r.agency, 0), r.year)
+        candidates = [r for r in candidates if r.year == latest[r.agency]]
+    return Resolution(candidates, named_agency=named_agency, named_year=bool(years), years=years)

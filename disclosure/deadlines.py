@@ -398,6 +398,8 @@ def compute_deadline(
 
 def validate_event(current: Deadline, event: ClockEvent) -> None:
     """Raise DeadlineError if ``event`` may not be added to the application behind ``current``."""
+    if current.state in (STATE_CLOSED, LAPSED) and not (event.kind == CLOSED and current.state == LAPSED):
+        raise _err("申请已办结，不能再登记时限事件", f"the application is already closed; {event.kind} not allowed")
     compute_deadline(
         current.received,
         (*current.events, event),
@@ -408,6 +410,7 @@ def validate_event(current: Deadline, event: ClockEvent) -> None:
 
 def apply_event(current: Deadline, event: ClockEvent) -> Deadline:
     """The deadline after adding ``event`` (validated)."""
+    validate_event(current, event)
     return compute_deadline(
         current.received,
         (*current.events, event),

@@ -1,0 +1,180 @@
+"""``gongkai report``, ``gongkai cases add|close|list``, ``gongkai applications import|template``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.cli_common import CliError, applications_app, fail, run
+from bot.texts import reports as T
+from disclosure.render import SUFFIXES
+from disclosure.tables import CASE_KINDS, CASE_RESULTS, FORMATS, ReportInvariantError
+
+cases_app = typer.Typer(help="行政复议 / 行政诉讼 / 举报投诉 cases (Table 四, legacy §四–六).", no_args_is_help=True)
+
+
+def _date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        fail(f"{what} 日期格式不正确：{value}（应为 YYYY-MM-DD）")
+
+
+def report(
+    year: int = typer.Option(..., "--year", help="Report year, e.g. 2026."),
+    fmt: str = typer.Option("2021", "--format", help="2021 (current), 2019 (trial) or legacy (pre-2019)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the tables as JSON."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write .xlsx, .docx, .md or .png (chart)."),
+) -> None:
+    """The year's official statistics tables from the log (checked invariants)."""
+    if fmt not in FORMATS:
+        fail(T.REPORT_BAD_FORMAT.format(fmt=fmt))
+    if out is not None and out.suffix.lower() not in SUFFIXES:
+        fail(T.REPORT_BAD_SUFFIX.format(suffix=out.suffix or out.name))
+    if not 1990 <= year <= 2200:
+        fail(T.REPORT_BAD_YEAR)
+
+    async def go(db):
+        from storage.statistics import build_report
+
+        try:
+            return await build_report(db, year, fmt)
+        except ReportInvariantError as exc:
+            raise CliError(T.REPORT_INVARIANT.format(details="\n".join(exc.violations)))
+
+    tables = run(go)
+    if out is not None:
+        from disclosure.render import write
+
+        written = write(tables, out)
+        typer.echo(T.REPORT_WRITTEN.format(path=written), err=as_json)
+    if as_json:
+        typer.echo(json.dumps(tables.to_json(), ensure_ascii=False, indent=2))
+    elif out is None:
+        if fmt == "legacy":
+            from disclosure.render import to_markdown
+
+            typer.echo(to_markdown(tables))
+        else:
+            typer.echo(T.format_table3_message(tables))
+
+
+def cases_add(
+    kind: str = typer.Argument(..., help=f"One of: {', '.join(CASE_KINDS)}."),
+    filed: str = typer.Option(..., "--filed", help="Filing date YYYY-MM-DD (申请复议/起诉/举报之日)."),
+    application: Optional[str] = typer.Option(None, "--application", help="Linked application number or id."),
+    note: Optional[str] = typer.Option(None, "--note"),
+) -> None:
+    """Log a new case (pending until closed)."""
+    filed_d = _date(filed, "--filed")
+
+    async def go(db):
+        from storage.cases import CaseError, add_case
+
+        try:
+            return await add_case(db, kind, filed_d, application=application, note=note)
+        except CaseError as exc:
+            raise CliError(str(exc))
+
+    case = run(go)
+    typer.echo(T.CASE_ADDED.format(id=case.id, kind=CASE_KINDS[case.kind], filed=case.filed_date))
+
+
+def cases_close(
+    case_id: int = typer.Argument(..., help="Case id (from `gongkai cases list`)."),
+    result: str = typer.Option(..., "--result", help=f"One of: {', '.join(CASE_RESULTS)}."),
+    decided: str = typer.Option(..., "--decided", help="Decision date YYYY-MM-DD."),
+) -> None:
+    """Record the decision of a case."""
+    decided_d = _date(decided, "--decided")
+
+    async def go(db):
+        from storage.cases import CaseError, close_case
+
+        try:
+            return await close_case(db, case_id, result, decided_d)
+        except CaseError as exc:
+            raise CliError(str(exc))
+
+    case = run(go)
+    typer.echo(T.CASE_CLOSED.format(id=case.id, result=CASE_RESULTS[case.result], decided=case.decided_date))
+
+
+def cases_list(
+    year: Optional[int] = typer.Option(None, "--year", help="Cases filed in this year."),
+    kind: Optional[str] = typer.Option(None, "--kind"),
+    pending: bool = typer.Option(False, "--pending", help="Only cases not yet decided."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List cases."""
+    if kind is not None and kind not in CASE_KINDS:
+        fail(T.CASE_ERR_KIND.format(kind=kind, known="、".join(CASE_KINDS)))
+
+    async def go(db):
+        from storage.cases import list_cases
+
+        return await list_cases(db, year=year, kind=kind, pending=pending)
+
+    cases = run(go)
+    if as_json:
+        typer.echo(json.dumps([
+            {"id": c.id, "kind": c.kind, "filed_date": c.filed_date.isoformat(),
+             "decided_date": c.decided_date.isoformat() if c.decided_date else None,
+             "result": c.result, "application_id": c.application_id, "note": c.note} for c in cases
+        ], ensure_ascii=False, indent=2))
+        return
+    if not cases:
+        typer.echo(T.CASE_NONE)
+    for c in cases:
+        status = (f"{CASE_RESULTS[c.result]} {c.decided_date}" if c.result else T.CASE_PENDING)
+        typer.echo(T.CASE_LINE.format(id=c.id, kind=CASE_KINDS[c.kind], filed=c.filed_date, status=status,
+                                      app=f"申请 #{c.application_id}" if c.application_id else ""))
+
+
+def applications_import(
+    ledger: Path = typer.Argument(..., help="The office's 台账 (.xlsx or .csv); see `gongkai applications template`."),
+) -> None:
+    """Import past applications from a ledger: all rows or none, bad rows reported by row number."""
+    if not ledger.exists():
+        fail(T.LEDGER_READ_ERROR.format(path=ledger, error="文件不存在"))
+
+    async def go(db):
+        from storage.ledger import LedgerError, import_ledger
+
+        try:
+            return await import_ledger(db, ledger)
+        except LedgerError as exc:
+            raise CliError(str(exc))
+
+    result = run(go)
+    for w in result.warnings:
+        typer.echo(w, err=True)
+    if result.count:
+        typer.echo(T.LEDGER_IMPORTED.format(count=result.count, first=result.numbers[0], last=result.numbers[-1]))
+
+
+def applications_template(
+    out: Path = typer.Argument(Path("台账模板.xlsx"), help="Where to write the template (.xlsx or .csv)."),
+) -> None:
+    """Write an empty ledger with the recognised column headers (and a 说明 sheet for .xlsx)."""
+    from storage.ledger import LedgerError, write_template
+
+    try:
+        path = write_template(out)
+    except LedgerError as exc:
+        fail(str(exc))
+    typer.echo(T.LEDGER_TEMPLATE_WRITTEN.format(path=path))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    cases_app.command("add")(cases_add)
+    cases_app.command("close")(cases_close)
+    cases_app.command("list")(cases_list)
+    app.add_typer(cases_app, name="cases")
+    applications_app.command("import")(applications_import)
+    applications_app.command("template")(applications_template)

@@ -1,0 +1,76 @@
+"""行政复议 / 行政诉讼 / 举报投诉 cases (Table 四, legacy §四–六): log, close, list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.texts import reports as T
+from disclosure.tables import CASE_KINDS, CASE_RESULTS
+from storage.db import Database
+from storage.models import Application, AuditLog, Case
+
+
+class CaseError(ValueError):
+    """A case operation that cannot be done (message in Chinese, for staff)."""
+
+
+async def _application_id(s, ref: str | int | None) -> int | None:
+    if ref is None or ref == "":
+        return None
+    text = str(ref).strip()
+    app = (await s.execute(select(Application).where(Application.number == text)
+                           .order_by(col(Application.id)))).scalars().first()
+    if app is None and text.isdigit():
+        app = await s.get(Application, int(text))
+    if app is None:
+        raise CaseError(T.CASE_ERR_APP.format(ref=text))
+    return app.id
+
+
+async def add_case(db: Database, kind: str, filed_date: date, *, application: str | int | None = None,
+                   note: str | None = None, actor: str = "cli") -> Case:
+    if kind not in CASE_KINDS:
+        raise CaseError(T.CASE_ERR_KIND.format(kind=kind, known="、".join(CASE_KINDS)))
+    async with db.session() as s:
+        app_id = await _application_id(s, application)
+        case = Case(kind=kind, filed_date=filed_date, application_id=app_id, note=note)
+        s.add(case)
+        await s.flush()
+        s.add(AuditLog(actor=actor, action="case.add", detail=f"case {case.id} {kind} filed {filed_date}"))
+        await s.commit()
+        await s.refresh(case)
+        return case
+
+
+async def close_case(db: Database, case_id: int, result: str, decided_date: date, *, actor: str = "cli") -> Case:
+    if result not in CASE_RESULTS:
+        raise CaseError(T.CASE_ERR_RESULT.format(result=result, known="、".join(CASE_RESULTS)))
+    async with db.session() as s:
+        case = await s.get(Case, case_id)
+        if case is None:
+            raise CaseError(T.CASE_ERR_NOT_FOUND.format(id=case_id))
+        if case.result is not None:
+            raise CaseError(T.CASE_ERR_CLOSED.format(id=case_id, result=case.result))
+        if decided_date < case.filed_date:
+            raise CaseError(T.CASE_ERR_DATE.format(decided=decided_date, filed=case.filed_date))
+        case.result, case.decided_date = result, decided_date
+        s.add(AuditLog(actor=actor, action="case.close", detail=f"case {case_id} {result} on {decided_date}"))
+        await s.commit()
+        await s.refresh(case)
+        return case
+
+
+async def list_cases(db: Database, *, year: int | None = None, kind: str | None = None,
+                     pending: bool = False) -> list[Case]:
+    q = select(Case).order_by(col(Case.filed_date), col(Case.id))
+    if year is not None:
+        q = q.where(col(Case.filed_date).between(date(year, 1, 1), date(year, 12, 31)))
+    if kind is not None:
+        q = q.where(col(Case.kind) == kind)
+    if pending:
+        q = q.where(col(Case.result).is_(None))
+    async with db.session() as s:
+        return list((await s.execute(q)).scalars().all())

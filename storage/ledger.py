@@ -1,0 +1,435 @@
+"""Import a 台账 (the office's Excel/CSV ledger of past applications), all or nothing.
+
+Columns are found by their header text (see :data:`COLUMNS`, documented in docs/statistics.md);
+``gongkai applications template`` writes an empty ledger with the headers and a 说明 sheet.
+Every bad cell is reported with its spreadsheet row number and nothing is stored unless every row
+is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.texts import reports as T
+from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES, codes_for_legacy_row, codes_for_row_2021
+from disclosure.tables import LEGACY_ROWS, ROWS_2021
+from storage.db import Database
+from storage.models import Application, ApplicationEvent, AuditLog, NumberCounter
+
+
+@dataclass(frozen=True)
+class LedgerColumn:
+    key: str
+    header: str
+    required: bool
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+
+COLUMNS: tuple[LedgerColumn, ...] = (
+    LedgerColumn("number", "编号", False, ("申请编号", "受理编号", "number"), "留空则自动编号（如 2025-0001）"),
+    LedgerColumn("receipt_date", "收到申请日期", True, ("收到申请之日", "受理日期", "申请日期", "receipt_date"),
+                 "法定收到申请之日，YYYY-MM-DD"),
+    LedgerColumn("applicant_type", "申请人类型", True, ("申请人情况", "applicant_type"),
+                 "、".join(APPLICANT_TYPES.values())),
+    LedgerColumn("name", "申请人姓名或名称", True, ("申请人", "申请人姓名", "申请人名称", "name"), ""),
+    LedgerColumn("channel", "申请渠道", True, ("申请方式", "申请形式", "channel"), "、".join(CHANNELS.values())),
+    LedgerColumn("description", "申请内容", False, ("申请公开的信息", "所需信息", "description"), "所需政府信息的名称或描述"),
+    LedgerColumn("phone", "联系电话", False, ("电话", "phone"), ""),
+    LedgerColumn("original_due", "答复期限", False, ("法定答复期限", "原答复期限", "original_due"),
+                 "留空则按收到申请日期和工作日历自动计算"),
+    LedgerColumn("extended", "是否延期", False, ("延期", "extended"), "是 / 否（经批准延长答复期限）"),
+    LedgerColumn("extension_days", "延期工作日数", False, ("延期天数", "extension_days"),
+                 "留空按上限（2019年5月15日起20个工作日，之前15个）"),
+    LedgerColumn("reply_due", "延期后答复期限", False, ("延长后答复期限", "reply_due"), "留空则自动计算"),
+    LedgerColumn("closed_date", "办结日期", False, ("答复日期", "办结时间", "closed_date"), "未办结则留空"),
+    LedgerColumn("outcome", "办理结果", False, ("答复类型", "处理结果", "outcome"),
+                 "见“办理结果”清单；已办结必填"),
+)
+BY_HEADER: dict[str, LedgerColumn] = {}
+for _c in COLUMNS:
+    for _h in (_c.header, *_c.aliases):
+        BY_HEADER[_h.strip().lower()] = _c
+
+_YES = {"是", "y", "yes", "true", "1", "已延期", "延期"}
+_NO = {"否", "n", "no", "false", "0", "未延期", ""}
+_APPLICANT_ALIASES = {"公民": "natural_person", "个人": "natural_person", "企业": "org_business"}
+_CHANNEL_ALIASES = {
+    "当面申请": "in_person", "现场": "in_person", "传真申请": "fax", "网络申请": "online", "互联网": "online",
+    "网上": "online", "电子邮件": "online", "信函申请": "letter", "邮寄": "letter", "其他形式": "other",
+}
+
+
+class LedgerError(ValueError):
+    """The whole ledger was refused; ``errors`` = [(row number, message)]."""
+
+    def __init__(self, message: str, errors: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+@dataclass
+class LedgerRow:
+    row: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    numbers: list[str]
+    warnings: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.numbers)
+
+
+def _strip_numbering(label: str) -> str:
+    return re.sub(r"^(（[一二三四五六七八九十]+）|\d+\.|其中：)", "", label).strip()
+
+
+def outcome_lookup() -> dict[str, str]:
+    """Accepted spellings of 办理结果 → outcome code (codes, staff labels, 2021 and legacy row labels)."""
+    out: dict[str, str] = {}
+    for r in ROWS_2021:
+        codes = codes_for_row_2021(r.key)
+        if r.data and codes:
+            out.setdefault(_strip_numbering(r.label).split("（区分处理")[0], codes[0])
+    for r in LEGACY_ROWS:
+        codes = codes_for_legacy_row(r.key)
+        if r.data and codes and r.key.startswith("replies."):
+            label = _strip_numbering(r.label).removesuffix("数").removesuffix("答复")
+            out.setdefault(label, codes[0])
+    for o in OUTCOMES.values():
+        out[o.label] = o.code
+        out[o.code] = o.code
+    return out
+
+
+def _choice(value: str, table: dict[str, str], aliases: dict[str, str]) -> str | None:
+    v = value.strip()
+    if v in table:
+        return v
+    for key, label in table.items():
+        if v == label:
+            return key
+    return aliases.get(v)
+
+
+def parse_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # an Excel serial day number
+            return date(1899, 12, 30) + timedelta(days=int(value))
+        raise ValueError(str(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
+    if not m:
+        raise ValueError(text)
+    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """Header cells and (row number, cells) of a .xlsx (first sheet) or .csv (UTF-8 or GBK)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True, data_only=True)
+            ws = wb.worksheets[0]
+            rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1)]
+            wb.close()
+        elif suffix == ".csv":
+            raw = path.read_bytes()
+            for enc in ("utf-8-sig", "gb18030"):
+                try:
+                    text = raw.decode(enc)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                raise ValueError("unknown text encoding (use UTF-8 or GBK)")
+            rows = [(i, list(r)) for i, r in enumerate(csv.reader(io.StringIO(text)), 1)]
+        else:
+            raise LedgerError(T.LEDGER_BAD_SUFFIX.format(path=path))
+    except LedgerError:
+        raise
+    except Exception as exc:  # unreadable file: one clear message
+        raise LedgerError(T.LEDGER_READ_ERROR.format(path=path, error=exc)) from exc
+    rows = [(i, r) for i, r in rows if any(c is not None and str(c).strip() for c in r)]
+    if not rows:
+        raise LedgerError(T.LEDGER_EMPTY.format(path=path))
+    header_no, header = rows[0]
+    return [str(h).strip() if h is not None else "" for h in header], rows[1:]
+
+
+def parse_ledger(path: str | Path) -> tuple[list[LedgerRow], list[str]]:
+    """Validate every row; LedgerError listing all bad cells (row numbers) if any."""
+    header, body = read_rows(path)
+    mapping: dict[int, LedgerColumn] = {}
+    unknown: list[str] = []
+    for i, h in enumerate(header):
+        colspec = BY_HEADER.get(h.strip().lower())
+        if colspec is not None:
+            mapping[i] = colspec
+        elif h:
+            unknown.append(h)
+    found = {c.key for c in mapping.values()}
+    missing = [c.header for c in COLUMNS if c.required and c.key not in found]
+    if missing:
+        raise LedgerError(T.LEDGER_MISSING_COLUMNS.format(columns="、".join(missing)))
+    warnings = [T.LEDGER_UNKNOWN_COLUMNS.format(columns="、".join(unknown))] if unknown else []
+    if not body:
+        raise LedgerError(T.LEDGER_EMPTY.format(path=path))
+    outcomes = outcome_lookup()
+    errors: list[tuple[int, str]] = []
+    parsed: list[LedgerRow] = []
+    seen_numbers: dict[str, int] = {}
+    for row_no, cells in body:
+        raw = {spec.key: (cells[i] if i < len(cells) else None) for i, spec in mapping.items()}
+        rec = LedgerRow(row_no)
+        errs: list[str] = []
+
+        def text(key: str) -> str:
+            v = raw.get(key)
+            return "" if v is None else str(v).strip()
+
+        def header_of(key: str) -> str:
+            return next(c.header for c in COLUMNS if c.key == key)
+
+        for spec in COLUMNS:
+            if spec.required and spec.key in found and not text(spec.key):
+                errs.append(T.ERR_REQUIRED.format(column=spec.header))
+        for key in ("receipt_date", "closed_date", "original_due", "reply_due"):
+            try:
+                rec.values[key] = parse_date(raw.get(key))
+            except (ValueError, OverflowError):
+                errs.append(T.ERR_DATE.format(column=header_of(key), value=raw.get(key)))
+                rec.values[key] = None
+        if text("applicant_type"):
+            v = _choice(text("applicant_type"), APPLICANT_TYPES, _APPLICANT_ALIASES)
+            if v is None:
+                errs.append(T.ERR_CHOICE.format(column="申请人类型", value=text("applicant_type"),
+                                                known="、".join(APPLICANT_TYPES.values())))
+            rec.values["applicant_type"] = v
+        if text("channel"):
+            v = _choice(text("channel"), CHANNELS, _CHANNEL_ALIASES)
+            if v is None:
+                errs.append(T.ERR_CHOICE.format(column="申请渠道", value=text("channel"),
+                                                known="、".join(CHANNELS.values())))
+            rec.values["channel"] = v
+        oc = text("outcome")
+        rec.values["outcome"] = None
+        if oc:
+            code = outcomes.get(oc) or outcomes.get(_strip_numbering(oc))
+            if code is None:
+                errs.append(T.ERR_CHOICE.format(column="办理结果", value=oc,
+                                                known="见模板“办理结果”清单"))
+            rec.values["outcome"] = code
+        ext = text("extended").lower()
+        if ext in _YES:
+            rec.values["extended"] = True
+        elif ext in _NO:
+            rec.values["extended"] = False
+        else:
+            errs.append(T.ERR_CHOICE.format(column="是否延期", value=ext, known="是、否"))
+        days = text("extension_days")
+        rec.values["extension_days"] = None
+        if days:
+            try:
+                rec.values["extension_days"] = int(float(days))
+            except ValueError:
+                errs.append(T.ERR_BAD_INT.format(column="延期工作日数", value=days))
+        rec.values["name"] = text("name")
+        rec.values["description"] = text("description") or "（历史台账导入）"
+        rec.values["phone"] = text("phone") or None
+        number = text("number")
+        if number.endswith(".0") and number[:-2].isdigit():
+            number = number[:-2]
+        rec.values["number"] = number or None
+        if number:
+            if number in seen_numbers:
+                errs.append(T.ERR_DUPLICATE_NUMBER.format(number=number, other=seen_numbers[number]))
+            seen_numbers.setdefault(number, row_no)
+        receipt, closed = rec.values.get("receipt_date"), rec.values.get("closed_date")
+        if closed and not rec.values["outcome"] and not oc:
+            errs.append(T.ERR_CLOSED_NO_OUTCOME)
+        if oc and not closed and raw.get("closed_date") in (None, ""):
+            errs.append(T.ERR_OUTCOME_NO_CLOSED)
+        if receipt and closed and closed < receipt:
+            errs.append(T.ERR_CLOSED_BEFORE_RECEIPT.format(closed=closed, receipt=receipt))
+        od, rd = rec.values.get("original_due"), rec.values.get("reply_due")
+        if receipt and od and od < receipt:
+            errs.append(T.ERR_DUE_BEFORE_RECEIPT.format(due=od, receipt=receipt))
+        if od and rd and rd < od:
+            errs.append(T.ERR_EXTENDED_DUE.format(due=rd, original=od))
+        errors += [(row_no, e) for e in errs]
+        parsed.append(rec)
+    if errors:
+        raise LedgerError(_errors_message(errors), errors)
+    return parsed, warnings
+
+
+def _errors_message(errors: list[tuple[int, str]]) -> str:
+    details = "\n".join(T.LEDGER_ROW_ERROR.format(row=r, message=m) for r, m in errors)
+    return T.LEDGER_ROW_ERRORS.format(count=len(errors), details=details)
+
+
+def _fill_deadlines(rows: list[LedgerRow], calendar) -> list[tuple[int, str]]:
+    """Compute missing 答复期限 / 延期后答复期限 with the deadline engine; row errors if it cannot."""
+    from disclosure.deadlines import EXTENSION_CAP, ClockEvent, compute_deadline, regime_for
+
+    errors: list[tuple[int, str]] = []
+    for rec in rows:
+        v = rec.values
+        receipt = v["receipt_date"]
+        try:
+            if v["original_due"] is None:
+                v["original_due"] = compute_deadline(receipt, (), calendar).due
+            if v["extended"] and v["reply_due"] is None:
+                days = v["extension_days"] or EXTENSION_CAP[regime_for(receipt)]
+                ev = ClockEvent("extension", v["original_due"], days=days)
+                v["reply_due"] = compute_deadline(receipt, (ev,), calendar).due
+        except Exception as exc:  # DeadlineError, missing calendar data
+            errors.append((rec.row, T.ERR_DEADLINE.format(error=exc)))
+            continue
+        if v["reply_due"] is None:
+            v["reply_due"] = v["original_due"]
+    return errors
+
+
+async def import_ledger(db: Database, path: str | Path, *, agency: str | None = None,
+                        actor: str = "cli") -> ImportResult:
+    """Validate, then insert every row in one transaction (nothing is stored on any error)."""
+    rows, warnings = parse_ledger(path)
+    if agency is None:
+        from bot.settings import get_settings
+
+        agency = get_settings().home_agency or ""
+    try:
+        from storage.calendar import load_calendar
+
+        calendar = await load_calendar(db)
+    except ModuleNotFoundError:  # pragma: no cover - calendar storage always ships
+        from disclosure.calendar import default_calendar
+
+        calendar = default_calendar()
+    errors = _fill_deadlines(rows, calendar)
+    if errors:
+        raise LedgerError(_errors_message(errors), errors)
+    numbers: list[str] = []
+    async with db.session() as s:
+        given = [r.values["number"] for r in rows if r.values["number"]]
+        if given:
+            existing = set((await s.execute(
+                select(Application.number).where(col(Application.number).in_(given),
+                                                 col(Application.agency) == agency))).scalars())
+            clashes = [(r.row, T.ERR_DUPLICATE_NUMBER.format(number=r.values["number"], other="-"))
+                       for r in rows if r.values["number"] in existing]
+            if clashes:
+                raise LedgerError(_errors_message(clashes), clashes)
+        counters: dict[int, NumberCounter] = {}
+        for rec in rows:
+            v = rec.values
+            year = v["receipt_date"].year
+            counter = counters.get(year)
+            if counter is None:
+                counter = await s.get(NumberCounter, (agency, year))
+                if counter is None:
+                    counter = NumberCounter(agency=agency, year=year, last_seq=0)
+                    s.add(counter)
+                counters[year] = counter
+            counter.last_seq += 1
+            seq = counter.last_seq
+            number = v["number"] or f"{year}-{seq:04d}"
+            app = Application(
+                agency=agency, year=year, seq=seq, number=number, applicant_type=v["applicant_type"],
+                name=v["name"], phone=v["phone"], description=v["description"], channel=v["channel"],
+                receipt_date=v["receipt_date"],
+                status="closed" if v["closed_date"] else "open", outcome=v["outcome"],
+                closed_date=v["closed_date"], original_due=v["original_due"], reply_due=v["reply_due"],
+            )
+            s.add(app)
+            await s.flush()
+            s.add(ApplicationEvent(application_id=app.id, kind="imported", on_date=v["receipt_date"], actor=actor,
+                                   data={"source": Path(path).name, "row": rec.row}))
+            if v["extended"]:
+                s.add(ApplicationEvent(application_id=app.id, kind="extension", on_date=v["original_due"],
+                                       days=v["extension_days"], actor=actor, reason="台账导入"))
+            if v["closed_date"]:
+                s.add(ApplicationEvent(application_id=app.id, kind="closed", on_date=v["closed_date"], actor=actor,
+                                       data={"outcome": v["outcome"]}))
+            numbers.append(number)
+        s.add(AuditLog(actor=actor, action="applications.import",
+                       detail=f"{len(numbers)} applications from {Path(path).name}"))
+        await s.commit()
+    return ImportResult(numbers, warnings)
+
+
+def write_template(path: str | Path) -> Path:
+    """An empty ledger (.xlsx with a 说明 sheet and drop-downs, or .csv with the header row)."""
+    path = Path(path)
+    headers = [c.header for c in COLUMNS]
+    if path.suffix.lower() == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerow(headers)
+        return path
+    if path.suffix.lower() != ".xlsx":
+        raise LedgerError(T.LEDGER_BAD_SUFFIX.format(path=path))
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(headers)
+    for i, c in enumerate(COLUMNS, 1):
+        ws.cell(1, i).font = Font(bold=True, color="C00000" if c.required else "000000")
+        ws.column_dimensions[get_column_letter(i)].width = max(12, len(c.header) * 2.4)
+    ws.freeze_panes = "A2"
+    info = wb.create_sheet("说明")
+    info.append(["列名", "必填", "可识别的其他列名", "填写说明"])
+    for c in COLUMNS:
+        info.append([c.header, "是" if c.required else "否", "、".join(a for a in c.aliases if not a.isascii()),
+                     c.help])
+    info.append([])
+    info.append(["办理结果清单（填写左列文字）", "对应表三行"])
+    first = info.max_row + 1
+    for o in OUTCOMES.values():
+        info.append([o.label, o.row_2021])
+    last = info.max_row
+    for letter, w in zip("ABCD", (44, 8, 40, 60)):
+        info.column_dimensions[letter].width = w
+    idx = {c.key: i for i, c in enumerate(COLUMNS, 1)}
+    for key, formula in (
+        ("applicant_type", '"' + ",".join(APPLICANT_TYPES.values()) + '"'),
+        ("channel", '"' + ",".join(CHANNELS.values()) + '"'),
+        ("extended", '"是,否"'),
+        ("outcome", f"'说明'!$A${first}:$A${last}"),
+    ):
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+        letter = get_column_letter(idx[key])
+        dv.add(f"{letter}2:{letter}5000")
+        ws.add_data_validation(dv)
+    wb.save(path)
+    return path

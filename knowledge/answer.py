@@ -13,19 +13,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rapidfuzz import fuzz
-
 from knowledge.index import BM25Index
 from knowledge.parse import TABLE3_COLUMNS
 from knowledge.question import ReportRef, resolve
-from knowledge.synonyms import NUMBER_INTENT, expand, strip_stop_phrases
-from knowledge.text import fold
+from knowledge.synonyms import NUMBER_INTENT, document_expansion, expansion, strip_stop_phrases
+from knowledge.text import bigrams, fold
 from knowledge.types import Answer, Source, Suggestion
 
 ANSWER_THRESHOLD = 0.34
 SUGGEST_THRESHOLD = 0.12
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
+YES_NO = re.compile(r"吗[?？]?$|有没有|是否|是不是|还在")
 
 COLUMN_INTENTS: dict[str, tuple[str, ...]] = {
     "自然人": ("自然人", "老百姓", "个人", "群众", "公民", "市民", "居民"),
@@ -57,7 +56,7 @@ class Passage:
             row = RE_ENUM.sub("", self.row_label or "")
             ctx = " ".join(RE_ENUM.sub("", part) for part in (self.context or "").split(" "))
             return f"{self.table_name or ''} {ctx} {row} {row} {self.col_label or ''}"
-        return f"{self.context} {self.text}"
+        return f"{self.section} {self.context} {self.text} {document_expansion(self.text)}"
 
 
 def label_text(p: Passage) -> str:
@@ -73,6 +72,20 @@ def column_intent(q: str) -> str | None:
         if any(f in q for f in forms):
             return column
     return None
+
+
+@dataclass
+class _Query:
+    text: str                 # the folded question
+    core: dict[str, float]    # its bigrams (names, years and filler words removed) → idf
+    extra: dict[str, float]   # bigrams of the synonym expansion → idf
+
+
+def _coverage(terms: dict[str, float], grams: set[str]) -> float:
+    total = sum(terms.values())
+    if not total:
+        return 0.0
+    return sum(w for g, w in terms.items() if g in grams) / total
 
 
 class Answerer:
@@ -100,13 +113,16 @@ class Answerer:
         if not res.reports:
             return Answer(question, None, None, 0.0, note="no_reports")
         q = fold(question)
-        query = expand(strip_stop_phrases(self._strip_names(q)))
-        hits = self.index.top(query, k=60, groups=[r.id for r in res.reports])
+        named_stripped = self._strip_names(q)
+        core = strip_stop_phrases(named_stripped)
+        extra = expansion(named_stripped)
+        hits = self.index.top(f"{core} {extra}", k=60, groups=[r.id for r in res.reports])
         if not hits:
             return Answer(question, None, None, 0.0, note="no_match")
-        max_score = self.index.max_score(query)
+        top_bm25 = hits[0][1] or 1.0
+        query = _Query(q, self._weighted_terms(core), self._weighted_terms(extra))
         ranked = sorted(
-            ((self._rerank(q, self.passages[doc], bm25 / max_score), doc) for doc, bm25 in hits),
+            ((self._rerank(query, self.passages[doc], bm25 / top_bm25), doc) for doc, bm25 in hits),
             key=lambda sd: -sd[0],
         )
         best_score, best_doc = ranked[0]
@@ -146,8 +162,26 @@ class Answerer:
         q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
         return q
 
-    def _rerank(self, q: str, p: Passage, base: float) -> float:
-        score = base
+    def _weighted_terms(self, text: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for gram in bigrams(text):
+            tid = self.index.term_ids.get(gram)
+            if tid is not None:
+                out[gram] = self.index.idf[tid]
+        return out
+
+    def _rerank(self, query: "_Query", p: Passage, bm25_rel: float) -> float:
+        q = query.text
+        grams = set(bigrams(fold(p.index_text())))
+        own = grams if p.kind == "cell" else set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
+        score = (0.25 * bm25_rel + 0.35 * _coverage(query.core, own) + 0.15 * _coverage(query.core, grams)
+                 + 0.15 * _coverage(query.extra, grams))
+        if p.kind == "cell":
+            label = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
+            label_grams = bigrams(fold(label))
+            if label_grams:
+                wanted = set(query.core) | set(query.extra)
+                score += 0.25 * sum(1 for g in label_grams if g in wanted) / len(label_grams)
         wants_number = bool(NUMBER_INTENT.search(q))
         if p.kind == "cell":
             col = p.col_label or ""
@@ -160,11 +194,13 @@ class Answerer:
             elif " · " in col:
                 score += self._table4_fit(q, col)
             if p.value is None:
-                score -= 0.05
-            label = RE_ENUM.sub("", p.row_label or "")
-            score += 0.15 * fuzz.partial_ratio(label, q) / 100 if label else 0
+                score -= 0.2
+            if YES_NO.search(q):
+                score -= 0.15
         elif wants_number and not RE_DIGIT.search(p.text):
             score -= 0.25
+        if p.kind == "sentence" and p.text.count("情况") >= 3:
+            score -= 0.25  # the report's table of contents ("报告内容包括……情况、……情况")
         if p.kind == "outline" and not re.search(r"怎么|如何|哪些|措施|打算|计划|改进", q):
             score -= 0.3
         return score

@@ -29,8 +29,8 @@ QUERY_SYNONYMS: list[tuple[tuple[str, ...], str]] = [
     (("老百姓", "个人", "群众", "公民", "市民", "居民", "自然人"), "自然人"),
     (("公益", "社会组织", "协会", "基金会"), "社会公益组织"),
     (("科研", "研究所", "研究院", "高校", "大学"), "科研机构"),
+    (("去年没办完转过来", "上年没办完", "去年没办完", "转过来", "上年结转", "上一年转"), "上年结转政府信息公开申请数量"),
     (("没办完", "结转到下一年", "转到下一年", "转入下一年", "下一年继续", "留到明年"), "结转下年度继续办理"),
-    (("转过来", "上年结转", "上一年转", "去年没办完", "上年没办完"), "上年结转政府信息公开申请数量"),
     (("多久", "多长时间", "几天", "多少天", "时间答复", "用时"), "平均答复用时 工作日"),
     (("收到", "提了", "提交", "申请了", "一共多少件", "多少件申请", "几件申请", "新收"), "收到申请 新收政府信息公开申请数量"),
     (("按时", "按期", "准时"), "按时办结"),
@@ -57,7 +57,6 @@ QUERY_SYNONYMS: list[tuple[tuple[str, ...], str]] = [
     (("许可",), "行政许可"),
     (("处罚",), "行政处罚"),
     (("满意",), "满意率"),
-    (("建议提案", "提案", "建议"), "建议提案办理"),
     (("政务公开",), "政务公开"),
 ]
 
@@ -72,13 +71,41 @@ NUMBER_INTENT = re.compile(r"多少|几|数量|比例|率|金额|总数|多大|�
 _COMPILED = [(tuple(forms), words) for forms, words in QUERY_SYNONYMS]
 
 
+def expansion(question: str) -> str:
+    """The report vocabulary the question's everyday words stand for.
+
+    Entries are tried in order and a matched phrase is consumed, so the more specific entry
+    (上一年转过来 → 上年结转) wins over a general one (没办完 → 结转下年度)."""
+    rest = question
+    extra: list[str] = []
+    for forms, words in _COMPILED:
+        hit = [form for form in forms if form in rest]
+        if hit:
+            extra.append(words)
+            for form in hit:
+                rest = rest.replace(form, " ")
+    return " ".join(extra)
+
+
 def expand(question: str) -> str:
     """The question plus the report vocabulary its everyday words stand for."""
-    extra = [words for forms, words in _COMPILED if any(form in question for form in forms)]
-    return question + " " + " ".join(extra) if extra else question
+    extra = expansion(question)
+    return f"{question} {extra}" if extra else question
 
 
 def strip_stop_phrases(text: str) -> str:
     for phrase in STOP_PHRASES:
         text = text.replace(phrase, " ")
     return text
+
+
+# Report phrasings that mean an everyday word without containing it (收取…费 → 收费).
+DOCUMENT_SYNONYMS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"收取[^。；，]{0,12}费|费[^。；，]{0,8}收取|计收"), "收费"),
+    (re.compile(r"起诉|诉讼"), "官司"),
+    (re.compile(r"网上申请|网络申请|在线申请"), "网上 网络申请"),
+]
+
+
+def document_expansion(text: str) -> str:
+    return " ".join(word for pattern, word in DOCUMENT_SYNONYMS if pattern.search(text))

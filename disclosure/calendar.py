@@ -310,7 +310,9 @@ def shipped_overrides() -> tuple[tuple[tuple[date, tuple[str, str]], ...], froze
     return tuple(sorted(data.items())), frozenset(d.year for d in data)
 
 
+@lru_cache(maxsize=1)
 def default_calendar() -> WorkCalendar:
-    """Shipped override file + chinese_calendar + provisional fallback (no database)."""
+    """Shipped override file + chinese_calendar + provisional fallback (no database).
+    Shared instance: a WorkCalendar is never mutated (``with_overrides`` returns a new one)."""
     items, years = shipped_overrides()
     return WorkCalendar(dict(items), years)

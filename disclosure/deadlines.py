@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from disclosure.calendar import WorkCalendar, default_calendar
@@ -205,6 +205,8 @@ def compute_deadline(
 
     Events are applied in date order (ties keep the given order). Raises DeadlineError when an event
     is not allowed at that point (see validate_event)."""
+    if isinstance(received, datetime):
+        raise TypeError("received must be a legal date (Asia/Shanghai), not a datetime")
     cal = calendar if calendar is not None else default_calendar()
     regime = regime_for(received)
     base_days = BASE_DAYS[regime]

@@ -304,3 +304,33 @@ def test_cli_holidays_import_bad_file_reports_rows_and_stores_nothing(tmp_path):
     assert data["status"] == "provisional"
     missing = runner.invoke(_cli(), ["holidays", "import", str(tmp_path / "nope.csv")])
     assert missing.exit_code != 0 and "nope.csv" in missing.stderr
+
+
+def test_cli_holidays_import_recomputes_open_deadlines_and_lists_changes(tmp_path):
+    import asyncio
+
+    from bot.settings import get_settings
+    from storage.db import open_database
+    from storage.models import Application
+
+    async def setup():
+        db = await open_database(get_settings().resolved_database_url)
+        try:
+            async with db.session() as s:
+                s.add(Application(year=2026, seq=7, number="2026-0007", applicant_type="natural_person", name="张三",
+                                  description="x", receipt_date=date(2026, 12, 4), reply_due=date(2027, 1, 1)))
+                s.add(Application(year=2026, seq=8, number="2026-0008", applicant_type="natural_person", name="李四",
+                                  description="y", receipt_date=date(2026, 9, 18), reply_due=date(2026, 10, 22)))
+                await s.commit()
+        finally:
+            await db.dispose()
+
+    asyncio.run(setup())
+    path = tmp_path / "h2027.csv"
+    path.write_text(HYPOTHETICAL_2027, encoding="utf-8")
+    out = CliRunner().invoke(_cli(), ["holidays", "import", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "2026-0007：2027-01-01 → 2027-01-04" in out.stdout
+    assert "2026-0008" not in out.stdout
+    again = CliRunner().invoke(_cli(), ["holidays", "import", str(path)])
+    assert "无变化" in again.stdout

@@ -453,3 +453,18 @@ def test_cli_errors_exit_non_zero_with_message(args, needle):
     assert out.exit_code != 0
     assert needle in out.stderr
     assert out.stdout == ""
+
+
+def test_roll_forward_also_applies_to_a_correction_received_on_a_holiday():
+    events = [ev("correction_requested", "2026-09-21"), ev("correction_received", "2026-10-03")]
+    default = compute_deadline(D("2026-09-18"), events, CAL)
+    rolled = compute_deadline(D("2026-09-18"), events, CAL, roll_forward=True)
+    assert default.clock_start == D("2026-10-03") and default.due == D("2026-11-03")
+    assert rolled.clock_start == D("2026-10-08") and rolled.due == D("2026-11-04")
+
+
+def test_datetime_receipt_rejected():
+    from datetime import datetime
+
+    with pytest.raises(TypeError):
+        compute_deadline(datetime(2026, 9, 18, 10, 0), calendar=CAL)

@@ -116,7 +116,7 @@ def table4_grid(tables: ReportTables) -> Grid:
             cells.append(Cell(2, col, label, kind="header"))
             cells.append(Cell(3, col, tables.table4[f"{prefix}_{res}"], kind="number"))
             col += 1
-    return Grid(TABLE4_TITLE, 4, col, cells, (1.6,) * col)
+    return Grid(TABLE4_TITLE, 4, col, cells, (2.3,) * col)
 
 
 def legacy_grid(tables: ReportTables) -> Grid:
@@ -148,6 +148,11 @@ def report_title(tables: ReportTables) -> str:
     return f"{tables.year}年度政府信息公开工作年度报告统计表（{layout}）"
 
 
+def _display_width(text: str) -> int:
+    """Width in Excel character units: CJK and full-width characters count two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 # --- xlsx ---------------------------------------------------------------------------------------
 
 def write_xlsx(tables: ReportTables, path: str | Path) -> Path:
@@ -162,9 +167,12 @@ def write_xlsx(tables: ReportTables, path: str | Path) -> Path:
     sheet_names = ["表三", "表四"] if tables.format != "legacy" else ["统计表"]
     for name, grid in zip(sheet_names, grids(tables)):
         ws = wb.create_sheet(name)
-        ws.cell(1, 1, f"{report_title(tables)} — {grid.title}").font = Font(bold=True, size=12)
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=grid.n_cols)
-        off = 2  # grid row 0 -> sheet row 2
+        ws.cell(1, 1, report_title(tables)).font = Font(bold=True, size=13)
+        ws.cell(2, 1, grid.title).font = Font(bold=True, size=11)
+        for r in (1, 2):
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=grid.n_cols)
+            ws.cell(r, 1).alignment = Alignment(horizontal="center" if r == 1 else "left")
+        off = 3  # grid row 0 -> sheet row 3
         for r in range(grid.n_rows):
             for c in range(grid.n_cols):
                 ws.cell(off + r, c + 1).border = border
@@ -180,6 +188,17 @@ def write_xlsx(tables: ReportTables, path: str | Path) -> Path:
                                end_row=off + cell.row + cell.rowspan - 1, end_column=cell.col + cell.colspan)
         for c, w in enumerate(grid.widths, 1):
             ws.column_dimensions[get_column_letter(c)].width = w * 4
+        # openpyxl cannot auto-fit: give wrapped cells room (about 15 pt per text line)
+        lines: dict[int, int] = {}
+        for cell in grid.cells:
+            if cell.rowspan != 1:
+                continue
+            width = sum(grid.widths[cell.col:cell.col + cell.colspan]) * 4
+            n = -(-_display_width(str(cell.text)) // max(1, int(width) - 1))
+            lines[cell.row] = max(lines.get(cell.row, 1), n)
+        for r, n in lines.items():
+            if n > 1:
+                ws.row_dimensions[off + r].height = 15 * n + 2
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
@@ -210,7 +229,7 @@ def _docx_font(run, size_pt: float | None = None, bold: bool = False) -> None:
 def write_docx(tables: ReportTables, path: str | Path) -> Path:
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
@@ -241,6 +260,7 @@ def write_docx(tables: ReportTables, path: str | Path) -> Path:
             target = t.cell(cell.row, cell.col)
             if cell.rowspan > 1 or cell.colspan > 1:
                 target = target.merge(t.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
+            target.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
             para = target.paragraphs[0]
             para.alignment = WD_ALIGN_PARAGRAPH.LEFT if cell.kind == "label" else WD_ALIGN_PARAGRAPH.CENTER
             _docx_font(para.add_run(str(cell.text)), 9 if grid.n_cols > 3 else 10.5, bold=cell.kind == "header")

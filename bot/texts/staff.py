@@ -136,3 +136,83 @@ HOLIDAY_IMPORT = (
     "提醒：{year} 年的节假日安排尚未导入，跨年期限目前按周一至周五暂算。"
     "国务院办公厅通知发布后，请运行 gongkai holidays import 文件 导入。"
 )
+
+# --- command line ----------------------------------------------------------------------------------
+
+CLI_STAFF_ADDED = "已设置工作人员 {id}：{roles}"
+CLI_STAFF_REMOVED = "已移除工作人员 {id}"
+CLI_STAFF_LEFT = "工作人员 {id} 现有角色：{roles}"
+CLI_STAFF_EMPTY = "尚无工作人员。请设置 GONGKAI_STAFF_IDS 或运行 gongkai staff add。"
+CLI_STAFF_LINE = "{id}\t{name}\t{roles}\t{source}{blocked}"
+CLI_BLOCKED = "\t已屏蔽机器人"
+CLI_NO_TOKEN = "未设置 GONGKAI_BOT_TOKEN，无法发送提醒（可用 --dry-run 预览）。"
+CLI_SCAN = "提醒扫描 {today}：应发 {planned} 条，已发过 {already} 条，本次发送 {sent} 条，屏蔽 {blocked} 条，失败 {failed} 条。"
+CLI_BAD_DATE = "日期格式应为 YYYY-MM-DD：{value}"
+CLI_BAD_INSTANT = "时间格式应为 ISO 8601（如 2026-10-16T10:00+08:00）：{value}"
+CLI_CHOICE = "{what} 须为以下之一：{choices}"
+CLI_RECORDED = "已记录：{number} {what}。当前答复期限：{due}（状态：{status}）"
+CLI_NOTIFY_WRITTEN = "请以书面方式告知申请人。"
+CLI_NOTIFY_FAILED = "未能通过机器人通知申请人，请以书面方式告知。"
+CLI_CORRECTION_ARGS = "请提供 --on 与 --until（或 --period-days）登记补正告知，或 --received 登记收到补正。"
+CLI_CONSULT_ARGS = "请提供 --from（开始征求意见）或 --to（结束进行中的征求意见）。"
+CLI_ADDED = "已登记申请 {number}（收到日期 {receipt_date}，答复期限 {due}）。"
+CLI_LIST_EMPTY = "没有符合条件的申请。"
+
+
+# --- rendering (pure formatting, shared by the chat card and ``gongkai applications show``) -------
+
+def _v(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def left_label(days_left: int | None) -> str:
+    if days_left is None:
+        return LEFT_NONE
+    if days_left > 0:
+        return LEFT_DAYS.format(n=days_left)
+    if days_left == 0:
+        return LEFT_TODAY
+    return LEFT_OVERDUE.format(n=-days_left)
+
+
+def event_line(kind: str, on, end, days, reason, data: dict, actor, outcome_labels: dict[str, str]) -> str:
+    template = EVENT_LABELS.get(kind)
+    if kind == "received":
+        what = "收到申请"
+    elif template is None:
+        what = kind
+    else:
+        what = template.format(
+            end=_v(end), days=_v(days), reason=_v(reason),
+            party=CONSULT_PARTIES.get((data or {}).get("party_kind"), "") + (
+                f"：{data['party']}" if (data or {}).get("party") else ""),
+            outcome=outcome_labels.get((data or {}).get("outcome"), _v((data or {}).get("outcome"))),
+        )
+        if kind == "extension" and (data or {}).get("approver"):
+            what += f"（批准：{data['approver']}）"
+    by = f"（{actor}）" if actor else ""
+    return HISTORY_LINE.format(on=_v(on), what=what, by=by)
+
+
+def render_card(app, deadline, events, days_left: int | None, *, outcome_labels: dict[str, str],
+                applicant_labels: dict[str, str], channel_labels: dict[str, str]) -> str:
+    history = "\n".join(
+        event_line(e.kind, e.on_date, e.end_date, e.days, e.reason, e.data, e.actor, outcome_labels) for e in events
+    ) or HISTORY_EMPTY
+    text = CARD.format(
+        number=app.number, status=STATUS_LABELS.get(app.status, app.status), name=app.name,
+        applicant_type=applicant_labels.get(app.applicant_type, app.applicant_type),
+        id_type=_v(app.id_type), id_number=_v(app.id_number), org_code=_v(app.org_code),
+        phone=_v(app.phone), email=_v(app.email), address=_v(app.address),
+        channel=channel_labels.get(app.channel, app.channel), receipt_date=app.receipt_date,
+        description=app.description, doc_number=_v(app.doc_number),
+        delivery_form=_v(app.delivery_form), delivery_channel=_v(app.delivery_channel),
+        regime=f"{deadline.regime}（{deadline.base_days} 个工作日）", due=_v(deadline.due),
+        left=f"（{left_label(days_left)}）" if app.status != "closed" else "",
+        original_due=_v(deadline.original_due), correction_notice_due=_v(deadline.correction_notice_due),
+        provisional=CARD_PROVISIONAL if deadline.provisional else "", history=history,
+    )
+    if app.outcome:
+        text = text.replace("办理记录：", CARD_OUTCOME.format(
+            outcome=outcome_labels.get(app.outcome, app.outcome), closed_date=_v(app.closed_date)) + "办理记录：", 1)
+    return text

@@ -1,0 +1,242 @@
+"""Staff chat handlers through Dispatcher.feed_update with a mocked Bot API session."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from itertools import count
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import CallbackQuery, Chat, Message, Update, User
+from sqlmodel import select
+
+from bot.settings import Settings
+from handlers.staff import StaffCb, get_router
+from storage import handling as H
+from storage.models import Application, ApplicationEvent, AuditLog
+from storage.staff import add_staff
+
+ADMIN = 9000001
+APPROVER = 555
+HANDLER = 444
+CITIZEN = 31337
+APPLICANT_CHAT = 777
+
+
+class MockSession(BaseSession):
+    def __init__(self):
+        super().__init__()
+        self.requests: list = []
+        self._ids = count(1000)
+
+    async def make_request(self, bot, method, timeout=None):
+        self.requests.append(method)
+        if isinstance(method, SendMessage):
+            return Message(message_id=next(self._ids), date=datetime.now(timezone.utc),
+                           chat=Chat(id=method.chat_id, type="private"), text=method.text)
+        return True
+
+    async def stream_content(self, *args, **kwargs):  # pragma: no cover - not used
+        yield b""
+
+    async def close(self):
+        pass
+
+    def sent(self, chat_id=None) -> list[SendMessage]:
+        return [m for m in self.requests if isinstance(m, SendMessage) and (chat_id is None or m.chat_id == chat_id)]
+
+    def alerts(self) -> list[AnswerCallbackQuery]:
+        return [m for m in self.requests if isinstance(m, AnswerCallbackQuery)]
+
+
+class Chatter:
+    def __init__(self, db, settings):
+        self.session = MockSession()
+        self.bot = Bot(token="42:TEST", session=self.session)
+        self.dp = Dispatcher()
+        self.dp.include_router(get_router())
+        self.dp["db"] = db
+        self.dp["settings"] = settings
+        self.ids = count(1)
+
+    def _user(self, uid):
+        return User(id=uid, is_bot=False, first_name="u")
+
+    async def say(self, uid: int, text: str):
+        n = next(self.ids)
+        msg = Message(message_id=n, date=datetime.now(timezone.utc), chat=Chat(id=uid, type="private"),
+                      from_user=self._user(uid), text=text)
+        await self.dp.feed_update(self.bot, Update(update_id=n, message=msg))
+
+    async def press(self, uid: int, data: str):
+        n = next(self.ids)
+        msg = Message(message_id=n, date=datetime.now(timezone.utc), chat=Chat(id=uid, type="private"),
+                      from_user=User(id=42, is_bot=True, first_name="bot"), text="card")
+        cq = CallbackQuery(id=str(n), from_user=self._user(uid), chat_instance="ci", data=data, message=msg)
+        await self.dp.feed_update(self.bot, Update(update_id=n, callback_query=cq))
+
+    def last_text(self, uid) -> str:
+        return self.session.sent(uid)[-1].text
+
+    def buttons(self) -> list[str]:
+        out = []
+        for m in self.session.sent():
+            if m.reply_markup is not None:
+                out += [b.callback_data for row in m.reply_markup.inline_keyboard for b in row]
+        return out
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(staff_ids=[ADMIN])
+
+
+@pytest.fixture
+def today(monkeypatch):
+    holder = {"d": date(2026, 11, 23)}
+    monkeypatch.setattr(H, "local_today", lambda settings=None, now=None: holder["d"])
+    return holder
+
+
+@pytest.fixture
+async def app(db):
+    await add_staff(db, APPROVER, "approver", name="李处长")
+    await add_staff(db, HANDLER, "handler", name="王科员")
+    row = Application(year=2026, seq=1, number="2026-0001", applicant_type="natural_person", name="张三丰",
+                      id_type="身份证", id_number="110101199003071234", phone="13800138000",
+                      description="2025年科研项目经费清单", receipt_date=date(2026, 11, 23),
+                      chat_id=APPLICANT_CHAT, telegram_user_id=APPLICANT_CHAT)
+    async with db.session() as s:
+        s.add(row)
+        await s.commit()
+        await s.refresh(row)
+    return row
+
+
+async def audits(db, allowed=False) -> list[AuditLog]:
+    async with db.session() as s:
+        return list((await s.execute(select(AuditLog).where(AuditLog.allowed == allowed))).scalars().all())
+
+
+async def reload(db, app) -> Application:
+    async with db.session() as s:
+        return await s.get(Application, app.id)
+
+
+async def test_citizen_commands_refused_and_audited(db, settings, app, today):
+    chat = Chatter(db, settings)
+    await chat.say(CITIZEN, "/queue")
+    await chat.say(CITIZEN, "/app 2026-0001")
+    texts = [m.text for m in chat.session.sent(CITIZEN)]
+    assert len(texts) == 2 and all("仅限" in t for t in texts)
+    assert not any("110101199003071234" in t for t in texts)
+    assert [a.actor for a in await audits(db)] == [f"tg:{CITIZEN}", f"tg:{CITIZEN}"]
+
+
+@pytest.mark.parametrize("data", ["outok:{id}:open", "corr_lap:{id}:", "consp:{id}:agency", "card:{id}:"])
+async def test_forged_callback_from_citizen_changes_nothing(db, settings, app, today, data):
+    chat = Chatter(db, settings)
+    await chat.press(CITIZEN, "st:" + data.format(id=app.id))
+    alert = chat.session.alerts()[-1]
+    assert alert.show_alert and "仅限" in alert.text
+    assert chat.session.sent() == []  # not even the card
+    fresh = await reload(db, app)
+    assert fresh.status == "open" and fresh.outcome is None
+    async with db.session() as s:
+        assert (await s.execute(select(ApplicationEvent))).scalars().all() == []
+    denied = await audits(db)
+    assert len(denied) == 1 and denied[0].actor == f"tg:{CITIZEN}" and "button" in denied[0].action
+
+
+async def test_malformed_staff_callback_refused(db, settings, app, today):
+    chat = Chatter(db, settings)
+    await chat.press(CITIZEN, "st:outok:notanumber")
+    assert "仅限" in chat.session.alerts()[-1].text and len(await audits(db)) == 1
+
+
+async def test_handler_cannot_extend(db, settings, app, today):
+    chat = Chatter(db, settings)
+    await chat.press(HANDLER, StaffCb(a="extd", app=app.id, v="10").pack())
+    assert "仅限" in chat.session.alerts()[-1].text
+    await chat.say(HANDLER, "理由")  # no state was set: nothing happens
+    assert (await reload(db, app)).reply_due is None
+    assert len(await audits(db)) == 1
+
+
+async def test_whole_life_in_chat(db, settings, app, today):
+    chat = Chatter(db, settings)
+    await chat.say(HANDLER, "/queue")
+    assert "2026-0001" in chat.last_text(HANDLER) and "剩余 20 个工作日" in chat.last_text(HANDLER)
+    await chat.say(HANDLER, "/app 2026-0001")
+    card = chat.last_text(HANDLER)
+    assert "110101199003071234" in card and "13800138000" in card and "2026-12-21" in card
+
+    # 补正: period, then what to supply; the applicant is told exactly that
+    await chat.press(HANDLER, StaffCb(a="corr", app=app.id).pack())
+    await chat.press(HANDLER, StaffCb(a="corp", app=app.id, v="15").pack())
+    await chat.say(HANDLER, "请提供项目名称和年度")
+    assert (await reload(db, app)).status == "correction"
+    notice = chat.session.sent(APPLICANT_CHAT)[-1].text
+    assert "请提供项目名称和年度" in notice and "2026-12-08" in notice
+
+    today["d"] = date(2026, 11, 25)
+    await chat.press(HANDLER, StaffCb(a="corr_rcv", app=app.id).pack())
+    fresh = await reload(db, app)
+    assert fresh.status == "open" and fresh.reply_due == date(2026, 12, 23)
+
+    # 征求意见 2 working days
+    await chat.press(HANDLER, StaffCb(a="cons", app=app.id).pack())
+    await chat.press(HANDLER, StaffCb(a="consp", app=app.id, v="third_party").pack())
+    assert (await reload(db, app)).status == "consultation"
+    today["d"] = date(2026, 11, 27)
+    await chat.press(HANDLER, StaffCb(a="cons_end", app=app.id).pack())
+    fresh = await reload(db, app)
+    assert fresh.status == "open" and fresh.reply_due == date(2026, 12, 25)
+
+    # 延期 by the approver, with a reason; the applicant gets the new date
+    await chat.press(APPROVER, StaffCb(a="ext", app=app.id).pack())
+    await chat.press(APPROVER, StaffCb(a="extd", app=app.id, v="5").pack())
+    await chat.say(APPROVER, "涉及多个部门")
+    fresh = await reload(db, app)
+    assert fresh.reply_due > date(2026, 12, 25)  # 5 working days later (2027 may still be provisional)
+    assert "涉及多个部门" in chat.session.sent(APPLICANT_CHAT)[-1].text
+    # a second extension is refused with a clear message, nothing stored
+    due_after_ext = fresh.reply_due
+    await chat.press(APPROVER, StaffCb(a="extd", app=app.id, v="5").pack())
+    await chat.say(APPROVER, "再延一次")
+    assert "一次" in chat.last_text(APPROVER) and (await reload(db, app)).reply_due == due_after_ext
+
+    # 办结 with the outcome picker and a confirmation
+    await chat.press(HANDLER, StaffCb(a="close", app=app.id).pack())
+    assert StaffCb(a="out", app=app.id, v="partial").pack() in chat.buttons()
+    await chat.press(HANDLER, StaffCb(a="out", app=app.id, v="partial").pack())
+    assert (await reload(db, app)).status == "open"  # not before the confirmation
+    today["d"] = date(2026, 12, 10)
+    await chat.press(HANDLER, StaffCb(a="outok", app=app.id, v="partial").pack())
+    fresh = await reload(db, app)
+    assert (fresh.status, fresh.outcome, fresh.closed_date) == ("closed", "partial", date(2026, 12, 10))
+    assert "部分公开" in chat.session.sent(APPLICANT_CHAT)[-1].text
+
+    async with db.session() as s:
+        kinds = [e.kind for e in (await s.execute(select(ApplicationEvent).order_by(ApplicationEvent.id))).scalars()]
+    assert kinds == ["correction_requested", "correction_received", "consultation", "consultation_ended",
+                     "extension", "closed"]
+    assert all(len(d.encode()) <= 64 for d in chat.buttons())
+    await chat.say(HANDLER, "/queue")
+    assert "没有未办结" in chat.last_text(HANDLER)
+
+
+async def test_note_and_due(db, settings, app, today):
+    chat = Chatter(db, settings)
+    await chat.say(HANDLER, "/note 2026-0001 已电话联系申请人")
+    assert chat.last_text(HANDLER) == "备注已记录。"
+    async with db.session() as s:
+        note = (await s.execute(select(ApplicationEvent))).scalars().one()
+    assert (note.kind, note.reason, note.actor) == ("note", "已电话联系申请人", f"tg:{HANDLER}")
+    await chat.say(HANDLER, "/due")
+    assert "没有未办结" in chat.last_text(HANDLER)  # 20 working days left: not due soon
+    today["d"] = date(2026, 12, 18)
+    await chat.say(HANDLER, "/due")
+    assert "2026-0001" in chat.last_text(HANDLER)

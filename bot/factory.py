@@ -1,0 +1,222 @@
+"""Wiring: the Bot (with its Bot API base URL and flood-control retries) and the Dispatcher
+(storage, event isolation, middlewares, fresh routers on every call)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from aiogram.types import ErrorEvent, TelegramObject, Update
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import Settings
+from bot.texts import common as C
+from storage.db import Database
+from storage.fsm import SqlStorage
+from storage.models import ProcessedUpdate, StaffMember
+
+log = logging.getLogger(__name__)
+
+OPTIONAL_ROUTER_MODULES = ("handlers.staff",)
+PROCESSED_UPDATE_TTL = timedelta(days=3)
+PRUNE_EVERY = 1000
+
+
+# --- bot ----------------------------------------------------------------------------------------
+
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    """aiogram never retries on flood control: wait ``retry_after`` and retry, a bounded number of times."""
+
+    def __init__(self, max_retries: int = 3, max_wait: float = 60.0, sleep=asyncio.sleep) -> None:
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self.sleep = sleep
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        attempt = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                attempt += 1
+                if attempt > self.max_retries or exc.retry_after > self.max_wait:
+                    raise
+                log.warning("flood control on %s: retry %d in %ss", method.__api_method__, attempt, exc.retry_after)
+                await self.sleep(exc.retry_after)
+
+
+def create_session(settings: Settings) -> AiohttpSession:
+    return AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    """Raises ``aiogram.utils.token.TokenValidationError`` for a malformed token, ``ValueError`` when unset."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise ValueError("GONGKAI_BOT_TOKEN is not set")
+    session = session or create_session(settings)
+    session.middleware(RetryAfterMiddleware())
+    return Bot(token=settings.bot_token.get_secret_value().strip(), session=session)
+
+
+# --- update middlewares ---------------------------------------------------------------------------
+
+class DbSessionMiddleware(BaseMiddleware):
+    """One database session per update (opened lazily: no connection until it is used)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.db.session() as session:
+            data["session"] = session
+            return await handler(event, data)
+
+
+class DedupMiddleware(BaseMiddleware):
+    """Drops an update whose id was already handled (polling re-delivery, webhook retry)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._insert = sqlite_insert if db.is_sqlite else pg_insert
+        self._seen = 0
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        bot: Bot | None = data.get("bot")
+        bot_id = bot.id if bot is not None else 0
+        session = data["session"]
+        stmt = self._insert(ProcessedUpdate).values(update_id=event.update_id, bot_id=bot_id,
+                                                    at=datetime.now(timezone.utc)).on_conflict_do_nothing()
+        result = await session.execute(stmt)
+        self._seen += 1
+        if self._seen % PRUNE_EVERY == 0:
+            cutoff = datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL
+            await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))
+        await session.commit()
+        if result.rowcount == 0:
+            log.info("duplicate update %s dropped", event.update_id)
+            return None
+        return await handler(event, data)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+async def on_forbidden(event: ErrorEvent, db: Database) -> bool:
+    """The user blocked the bot: record it for staff, never crash."""
+    user = None
+    update = event.update
+    for obj in (update.message, update.callback_query):
+        if obj is not None and obj.from_user is not None:
+            user = obj.from_user.id
+    log.info("user %s has blocked the bot", user)
+    if user is not None:
+        try:
+            async with db.session() as s:
+                staff = await s.get(StaffMember, user)
+                if staff is not None:
+                    staff.blocked_bot = True
+                    await s.commit()
+        except SQLAlchemyError:
+            log.exception("could not record the blocked bot")
+    return True
+
+
+async def _tell_user(event: ErrorEvent, text: str) -> None:
+    update = event.update
+    try:
+        if update.message is not None:
+            await update.message.answer(text)
+        elif update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+    except Exception:  # the error handler must not raise
+        log.warning("could not send the error notice")
+
+
+async def on_database_error(event: ErrorEvent) -> bool:
+    log.error("database error on update %s: %s", event.update.update_id, type(event.exception).__name__)
+    await _tell_user(event, C.DB_UNAVAILABLE)
+    return True
+
+
+async def on_any_error(event: ErrorEvent) -> bool:
+    log.exception("unhandled error on update %s", event.update.update_id, exc_info=event.exception)
+    await _tell_user(event, C.DB_UNAVAILABLE)
+    return True
+
+
+def _errors_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))
+    router.errors.register(on_database_error, ExceptionTypeFilter(SQLAlchemyError))
+    router.errors.register(on_any_error)
+    return router
+
+
+# --- dispatcher ---------------------------------------------------------------------------------
+
+def _optional_routers() -> list[Router]:
+    routers = []
+    for name in OPTIONAL_ROUTER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        routers.append(module.get_router())
+    return routers
+
+
+def create_isolation(settings: Settings) -> BaseEventIsolation:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation
+
+        return RedisEventIsolation.from_url(settings.redis_url)
+    return SimpleEventIsolation()
+
+
+def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
+                      storage: BaseStorage | None = None) -> Dispatcher:
+    """A new Dispatcher with new routers (a router can be attached to one dispatcher only)."""
+    from handlers import apply, common, my, questions
+
+    dp = Dispatcher(
+        storage=storage or SqlStorage(db),
+        events_isolation=create_isolation(settings),
+        db=db,
+        qa=qa_service,
+        settings=settings,
+    )
+    dp.update.outer_middleware(DbSessionMiddleware(db))
+    dp.update.outer_middleware(DedupMiddleware(db))
+    dp.include_router(_errors_router())
+    dp.include_router(common.get_router())
+    dp.include_router(my.get_router())
+    for router in _optional_routers():
+        dp.include_router(router)
+    dp.include_router(apply.get_router())
+    dp.include_router(questions.get_router())
+    dp.include_router(common.get_fallback_router())
+    return dp

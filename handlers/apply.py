@@ -1,0 +1,489 @@
+"""The 依申请公开 application form (art. 29 para. 2), one step at a time.
+
+The form data lives in the FSM storage (SQL by default) under ``form``; the next step is always "the
+first required field that is still missing", so editing a section just removes its fields and the
+form asks for them again before returning to the summary. Pressing 确认提交 is the mutual
+confirmation of art. 31: the application is created with the confirmation instant as its receipt,
+idempotently keyed on the draft id carried by the button.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import date, datetime, timezone
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.settings import Settings
+from bot.texts import applications as T
+from bot.texts import common as C
+from disclosure.validation import mask_id, mask_phone, normalize_email, normalize_phone, normalize_resident_id, normalize_uscc
+from storage.applications import ApplicationDraft, create_application, current_deadline, find_by_idempotency_key
+from storage.db import Database
+from storage.models import Application
+
+log = logging.getLogger(__name__)
+
+FORM = "form"
+DRAFT_ID = "draft_id"
+MAX_NAME_PERSON = 50
+MAX_NAME_ORG = 100
+MAX_ADDRESS = 200
+MIN_DESCRIPTION = 5
+MAX_DESCRIPTION = 2000
+MAX_DOC_NUMBER = 50
+MAX_INPUT = 4096
+_OTHER_ID_RE = re.compile(r"^[A-Za-z0-9\-]{5,30}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class ApplyForm(StatesGroup):
+    applicant_type = State()
+    name = State()
+    org_code = State()
+    id_type = State()
+    id_number = State()
+    phone = State()
+    email = State()
+    address = State()
+    description = State()
+    doc_number = State()
+    delivery_form = State()
+    delivery_channel = State()
+    confirm = State()
+
+
+class FormCb(CallbackData, prefix="f"):
+    step: str
+    value: str
+
+
+SECTIONS = {
+    "identity": ("applicant_type", "name", "org_code", "id_type", "id_number"),
+    "contact": ("phone", "email", "address"),
+    "info": ("description", "doc_number"),
+    "delivery": ("delivery_form", "delivery_channel"),
+}
+OPTIONAL = ("email", "address", "doc_number")
+
+
+def is_org(form: dict) -> bool:
+    return str(form.get("applicant_type", "")).startswith("org_")
+
+
+def next_step(form: dict) -> tuple[str, bool]:
+    """(step, required) — the first missing field; ``confirm`` when the form is complete."""
+    steps = ["applicant_type", "name"]
+    if "applicant_type" in form:
+        steps += ["org_code"] if is_org(form) else ["id_type", "id_number"]
+    steps += ["phone", "email", "address", "description", "doc_number", "delivery_form", "delivery_channel"]
+    for step in steps:
+        if step not in form:
+            return step, False
+    if form.get("delivery_channel") == "post" and not form.get("address"):
+        return "address", True
+    if form.get("delivery_channel") == "email" and not form.get("email"):
+        return "email", True
+    return "confirm", False
+
+
+def _kb(rows: list[list[tuple[str, FormCb | str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=text, callback_data=cb if isinstance(cb, str) else cb.pack()) for text, cb in row]
+        for row in rows
+    ])
+
+
+def _choices(step: str, options: dict[str, str]) -> InlineKeyboardMarkup:
+    return _kb([[(label, FormCb(step=step, value=code))] for code, label in options.items()])
+
+
+def _skip(step: str) -> InlineKeyboardMarkup:
+    return _kb([[(T.SKIP, FormCb(step=step, value="skip"))]])
+
+
+def channel_options(form: dict) -> dict[str, str]:
+    allowed = T.CHANNELS_FOR_FORM.get(str(form.get("delivery_form")), tuple(T.DELIVERY_CHANNELS))
+    return {code: T.DELIVERY_CHANNELS[code] for code in allowed}
+
+
+def fmt_date(day: date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else T.DUE_UNKNOWN
+
+
+def summary_text(form: dict) -> str:
+    org = is_org(form)
+    identity = (
+        T.IDENTITY_ORG.format(org_code=form.get("org_code", ""))
+        if org
+        else T.IDENTITY_PERSON.format(
+            id_type=T.ID_TYPES.get(form.get("id_type", ""), ""), id_number=mask_id(form.get("id_number"))
+        )
+    )
+    return T.SUMMARY.format(
+        applicant_type=T.APPLICANT_TYPE_LABELS.get(form.get("applicant_type", ""), ""),
+        name_label=T.NAME_LABEL_ORG if org else T.NAME_LABEL_PERSON,
+        name=form.get("name", ""),
+        identity=identity,
+        phone=mask_phone(form.get("phone")),
+        email=form.get("email") or T.NOT_GIVEN,
+        address=form.get("address") or T.NOT_GIVEN,
+        description=form.get("description", ""),
+        doc_number=form.get("doc_number") or T.NOT_GIVEN,
+        delivery_form=T.DELIVERY_FORMS.get(form.get("delivery_form", ""), ""),
+        delivery_channel=T.DELIVERY_CHANNELS.get(form.get("delivery_channel", ""), ""),
+    )
+
+
+def summary_markup(draft_id: str) -> InlineKeyboardMarkup:
+    return _kb([
+        [(T.CONFIRM, FormCb(step="ok", value=draft_id))],
+        [(T.EDIT, FormCb(step="confirm", value="edit")), (T.CANCEL, FormCb(step="confirm", value="cancel"))],
+    ])
+
+
+def prompt(step: str, form: dict, required: bool) -> tuple[str, InlineKeyboardMarkup | None]:
+    if step == "applicant_type":
+        return T.ASK_APPLICANT_TYPE, _choices("applicant_type", {"natural_person": T.APPLICANT_PERSON, "org": T.APPLICANT_ORG})
+    if step == "name":
+        return (T.ASK_NAME_ORG if is_org(form) else T.ASK_NAME_PERSON), None
+    if step == "org_code":
+        return T.ASK_ORG_CODE, None
+    if step == "id_type":
+        return T.ASK_ID_TYPE, _choices("id_type", T.ID_TYPES)
+    if step == "id_number":
+        return T.ASK_ID_NUMBER.format(id_type=T.ID_TYPES.get(form.get("id_type", ""), "证件")), None
+    if step == "phone":
+        return T.ASK_PHONE, None
+    if step == "email":
+        return (T.ASK_EMAIL_REQUIRED, None) if required else (T.ASK_EMAIL, _skip("email"))
+    if step == "address":
+        return (T.ASK_ADDRESS_REQUIRED, None) if required else (T.ASK_ADDRESS, _skip("address"))
+    if step == "description":
+        return T.ASK_DESCRIPTION, None
+    if step == "doc_number":
+        return T.ASK_DOC_NUMBER, _skip("doc_number")
+    if step == "delivery_form":
+        return T.ASK_DELIVERY_FORM, _choices("delivery_form", T.DELIVERY_FORMS)
+    if step == "delivery_channel":
+        return T.ASK_DELIVERY_CHANNEL, _choices("delivery_channel", channel_options(form))
+    raise ValueError(step)
+
+
+async def go_next(message: Message, state: FSMContext, *, prefix: str | None = None) -> None:
+    data = await state.get_data()
+    form = dict(data.get(FORM) or {})
+    step, required = next_step(form)
+    if step == "confirm":
+        draft_id = data.get(DRAFT_ID) or secrets.token_hex(8)
+        await state.update_data({DRAFT_ID: draft_id, "summary_at": datetime.now(timezone.utc).isoformat()})
+        await state.set_state(ApplyForm.confirm)
+        text, markup = summary_text(form), summary_markup(draft_id)
+    else:
+        await state.set_state(getattr(ApplyForm, step))
+        await state.update_data({"required": required})
+        text, markup = prompt(step, form, required)
+    await message.answer(f"{prefix}\n\n{text}" if prefix else text, reply_markup=markup)
+
+
+async def start_form(message: Message, state: FSMContext, *, description: str | None = None) -> None:
+    form: dict = {}
+    if description and MIN_DESCRIPTION <= len(description.strip()) <= MAX_DESCRIPTION:
+        form["description"] = description.strip()
+    await state.set_data({FORM: form, DRAFT_ID: secrets.token_hex(8)})
+    await go_next(message, state, prefix=T.INTRO)
+
+
+async def _save(state: FSMContext, **fields) -> None:
+    data = await state.get_data()
+    form = dict(data.get(FORM) or {})
+    form.update(fields)
+    await state.update_data({FORM: form})
+
+
+# --- validation of typed answers: (value, None) or (None, error text) ---------------------------
+
+def _clean(text: str) -> str:
+    return _CONTROL_RE.sub("", text).strip()
+
+
+def _match(text: str, options: dict[str, str]) -> str | None:
+    t = text.strip()
+    for code, label in options.items():
+        if t == label or t == code:
+            return code
+    return None
+
+
+def validate(step: str, text: str, form: dict, required: bool) -> tuple[object, str | None]:
+    t = _clean(text)
+    if step == "name":
+        limit = MAX_NAME_ORG if is_org(form) else MAX_NAME_PERSON
+        if not t or len(t) > limit or "\n" in t:
+            return None, T.BAD_NAME.format(limit=limit)
+        return t, None
+    if step == "org_code":
+        code = normalize_uscc(t)
+        return (code, None) if code else (None, T.BAD_ORG_CODE)
+    if step == "id_number":
+        if form.get("id_type") == "resident_id":
+            number = normalize_resident_id(t)
+            return (number, None) if number else (None, T.BAD_RESIDENT_ID)
+        compact = t.replace(" ", "").upper()
+        return (compact, None) if _OTHER_ID_RE.match(compact) else (None, T.BAD_ID_NUMBER)
+    if step == "phone":
+        phone = normalize_phone(t)
+        return (phone, None) if phone else (None, T.BAD_PHONE)
+    if step == "email":
+        email = normalize_email(t)
+        return (email, None) if email else (None, T.BAD_EMAIL_REQUIRED if required else T.BAD_EMAIL)
+    if step == "address":
+        if not (5 <= len(t) <= MAX_ADDRESS):
+            return None, T.BAD_ADDRESS.format(limit=MAX_ADDRESS)
+        return t, None
+    if step == "description":
+        if not (MIN_DESCRIPTION <= len(t) <= MAX_DESCRIPTION):
+            return None, T.BAD_DESCRIPTION.format(low=MIN_DESCRIPTION, limit=MAX_DESCRIPTION)
+        return t, None
+    if step == "doc_number":
+        if not t or len(t) > MAX_DOC_NUMBER or "\n" in t:
+            return None, T.BAD_DOC_NUMBER.format(limit=MAX_DOC_NUMBER)
+        return t, None
+    if step == "applicant_type":
+        if t in ("1", T.APPLICANT_PERSON):
+            return "natural_person", None
+        code = _match(t, T.ORG_KINDS)
+        if code and t != T.ORG_KINDS["org_other"]:
+            return code, None
+        if t in ("2", T.APPLICANT_ORG):
+            return "org", None
+        return None, T.BAD_CHOICE
+    if step == "id_type":
+        code = _match(t, T.ID_TYPES)
+        return (code, None) if code else (None, T.BAD_CHOICE)
+    if step == "delivery_form":
+        code = _match(t, T.DELIVERY_FORMS) or {"当场查阅": "inspection", "查阅": "inspection"}.get(t)
+        return (code, None) if code else (None, T.BAD_CHOICE)
+    if step == "delivery_channel":
+        code = _match(t, channel_options(form))
+        return (code, None) if code else (None, T.BAD_CHOICE)
+    return None, T.BAD_CHOICE
+
+
+async def _accept(message: Message, state: FSMContext, step: str, value: object) -> None:
+    if step == "applicant_type" and value == "org":
+        await message.answer(T.ASK_ORG_KIND, reply_markup=_choices("applicant_type", T.ORG_KINDS))
+        return
+    if step == "applicant_type":
+        # Switching between person and organisation drops the other kind's identity fields.
+        data = await state.get_data()
+        form = {k: v for k, v in (data.get(FORM) or {}).items() if k not in ("org_code", "id_type", "id_number")}
+        form[step] = value
+        await state.update_data({FORM: form})
+    else:
+        if step == "id_type":
+            data = await state.get_data()
+            form = dict(data.get(FORM) or {})
+            form.pop("id_number", None)
+            form["id_type"] = value
+            await state.update_data({FORM: form})
+        else:
+            await _save(state, **{step: value})
+    prefix = T.ID_ACCEPTED.format(masked=mask_id(str(value))) if step == "id_number" else None
+    await go_next(message, state, prefix=prefix)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+def get_router() -> Router:
+    router = Router(name="apply")
+    router.message.register(on_apply, Command("apply"))
+    router.callback_query.register(on_confirm, FormCb.filter(F.step == "ok"))
+    router.callback_query.register(on_summary_button, ApplyForm.confirm, FormCb.filter(F.step == "confirm"))
+    router.callback_query.register(on_edit_section, ApplyForm.confirm, FormCb.filter(F.step == "edit"))
+    router.callback_query.register(on_choice, StateFilter(ApplyForm), FormCb.filter())
+    router.message.register(on_summary_text, ApplyForm.confirm)
+    router.message.register(on_form_text, StateFilter(ApplyForm), F.text, ~F.text.startswith("/"))
+    router.message.register(on_form_non_text, StateFilter(ApplyForm), ~F.text)
+    return router
+
+
+async def on_apply(message: Message, state: FSMContext) -> None:
+    await start_form(message, state)
+
+
+async def on_form_text(message: Message, state: FSMContext) -> None:
+    current = await state.get_state()
+    step = current.split(":", 1)[1] if current else ""
+    data = await state.get_data()
+    form = dict(data.get(FORM) or {})
+    required = bool(data.get("required"))
+    text = message.text or ""
+    if len(text) > MAX_INPUT:
+        await message.answer(C.MESSAGE_TOO_LONG.format(limit=MAX_DESCRIPTION))
+        return
+    if step in OPTIONAL and not required and text.strip() == T.SKIP:
+        await _accept(message, state, step, "")
+        return
+    value, error = validate(step, text, form, required)
+    if error is not None:
+        _, markup = prompt(step, form, required)
+        await message.answer(error, reply_markup=markup)
+        return
+    await _accept(message, state, step, value)
+
+
+async def on_form_non_text(message: Message, state: FSMContext) -> None:
+    await message.answer(T.TEXT_EXPECTED)
+
+
+async def on_choice(callback: CallbackQuery, callback_data: FormCb, state: FSMContext) -> None:
+    current = await state.get_state()
+    step = current.split(":", 1)[1] if current else ""
+    if callback_data.step != step or not isinstance(callback.message, Message):
+        await callback.answer(C.STALE_BUTTON)
+        return
+    data = await state.get_data()
+    form = dict(data.get(FORM) or {})
+    value = callback_data.value
+    if value == "skip" and step in OPTIONAL and not data.get("required"):
+        await callback.answer()
+        await _accept(callback.message, state, step, "")
+        return
+    allowed = {
+        "applicant_type": {"natural_person", "org", *T.ORG_KINDS},
+        "id_type": set(T.ID_TYPES),
+        "delivery_form": set(T.DELIVERY_FORMS),
+        "delivery_channel": set(channel_options(form)),
+    }.get(step, set())
+    if value not in allowed:
+        await callback.answer(C.STALE_BUTTON)
+        return
+    await callback.answer()
+    await _accept(callback.message, state, step, value)
+
+
+async def on_summary_text(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    await message.answer(T.BAD_CHOICE, reply_markup=summary_markup(data.get(DRAFT_ID) or ""))
+
+
+async def on_summary_button(callback: CallbackQuery, callback_data: FormCb, state: FSMContext) -> None:
+    if not isinstance(callback.message, Message):
+        await callback.answer(C.STALE_BUTTON)
+        return
+    if callback_data.value == "cancel":
+        await state.clear()
+        await callback.answer()
+        await callback.message.answer(T.FORM_CANCELLED)
+        return
+    if callback_data.value == "edit":
+        await callback.answer()
+        rows = [[(label, FormCb(step="edit", value=key))] for key, label in T.EDIT_SECTIONS.items()]
+        rows.append([(T.BACK_TO_SUMMARY, FormCb(step="edit", value="back"))])
+        await callback.message.answer(T.ASK_EDIT, reply_markup=_kb(rows))
+        return
+    await callback.answer(C.STALE_BUTTON)
+
+
+async def on_edit_section(callback: CallbackQuery, callback_data: FormCb, state: FSMContext) -> None:
+    if not isinstance(callback.message, Message) or (
+        callback_data.value not in SECTIONS and callback_data.value != "back"
+    ):
+        await callback.answer(C.STALE_BUTTON)
+        return
+    await callback.answer()
+    if callback_data.value != "back":
+        data = await state.get_data()
+        form = {k: v for k, v in (data.get(FORM) or {}).items() if k not in SECTIONS[callback_data.value]}
+        await state.update_data({FORM: form})
+    await go_next(callback.message, state)
+
+
+async def receipt_text(db: Database, app: Application) -> str:
+    due, provisional = app.reply_due, False
+    try:
+        deadline = await current_deadline(db, app)
+        due, provisional = deadline.due, deadline.provisional
+    except Exception:  # the stored cache is still a correct answer for a fresh application
+        log.exception("deadline for application %s", app.number)
+    return T.RECEIPT.format(
+        number=app.number,
+        receipt_date=fmt_date(app.receipt_date),
+        reply_due=fmt_date(due),
+        provisional=T.DUE_PROVISIONAL if (provisional and due) else "",
+    )
+
+
+async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMContext, db: Database,
+                     settings: Settings) -> None:
+    if not isinstance(callback.message, Message):
+        await callback.answer(C.STALE_BUTTON)
+        return
+    user_id = callback.from_user.id
+    key = f"tg:{user_id}:{callback_data.value}"
+    current = await state.get_state()
+    data = await state.get_data()
+    if current != ApplyForm.confirm.state or data.get(DRAFT_ID) != callback_data.value:
+        existing = await find_by_idempotency_key(db, key)
+        await callback.answer()
+        if existing is not None and existing.telegram_user_id == user_id:
+            await callback.message.answer(T.RECEIPT_DUPLICATE.format(receipt=await receipt_text(db, existing)))
+        else:
+            await callback.message.answer(C.STALE_BUTTON)
+        return
+    form = dict(data.get(FORM) or {})
+    try:
+        submitted = datetime.fromisoformat(data["summary_at"]) if data.get("summary_at") else None
+    except ValueError:
+        submitted = None
+    try:
+        draft = ApplicationDraft(
+            applicant_type=form.get("applicant_type", ""),
+            name=form.get("name", ""),
+            org_code=form.get("org_code") or None,
+            id_type=("uscc" if is_org(form) else form.get("id_type")) or None,
+            id_number=form.get("id_number") or None,
+            phone=form.get("phone") or None,
+            email=form.get("email") or None,
+            address=form.get("address") or None,
+            description=form.get("description", ""),
+            doc_number=form.get("doc_number") or None,
+            delivery_form=form.get("delivery_form"),
+            delivery_channel=form.get("delivery_channel"),
+            telegram_user_id=user_id,
+            chat_id=callback.message.chat.id,
+            submitted_at=submitted,
+        )
+    except ValueError:
+        await callback.answer()
+        await go_next(callback.message, state)
+        return
+    if next_step(form)[0] != "confirm":
+        await callback.answer()
+        await go_next(callback.message, state)
+        return
+    try:
+        created = await create_application(
+            db, draft, idempotency_key=key, received_at=datetime.now(timezone.utc), settings=settings
+        )
+    except Exception:
+        log.exception("application submission failed (user %s)", user_id)
+        await callback.answer()
+        await callback.message.answer(T.SUBMIT_FAILED)
+        return
+    await state.clear()
+    await callback.answer()
+    try:
+        await callback.message.edit_reply_markup(reply_markup=None)
+    except TelegramAPIError:  # an old client or an emulator without the method: the receipt matters more
+        pass
+    await callback.message.answer(await receipt_text(db, created.application))

@@ -1,0 +1,144 @@
+"""Plain text outside a form is a question: answer it from the reports, with the source.
+
+When the answer is not confident, say so and offer up to three suggestions and a button that starts
+an application about the question. Buttons carry only a short token (callback data ≤ 64 bytes); the
+suggestion texts and the question are kept in the user's FSM data under that token, so a forged or
+stale token finds nothing and gets a polite answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.texts import common as C
+from bot.texts import questions as T
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+MAX_MESSAGE_CHARS = 4096
+MAX_SUGGESTIONS = 3
+PENDING_KEY = "pending_questions"
+MAX_PENDING = 5
+
+
+class AskCb(CallbackData, prefix="q"):
+    token: str
+    action: str  # "s" (suggestion) or "a" (apply)
+    index: int = 0
+
+
+def get_router() -> Router:
+    router = Router(name="questions")
+    router.message.register(on_ask, Command("ask"))
+    router.message.register(on_question, StateFilter(None), F.text, ~F.text.startswith("/"))
+    router.callback_query.register(on_suggestion, AskCb.filter(F.action == "s"))
+    router.callback_query.register(on_apply_about, AskCb.filter(F.action == "a"))
+    return router
+
+
+def fit(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(T.TRUNCATED)] + T.TRUNCATED
+
+
+def render(answer) -> tuple[str, list[str]]:
+    """(message text, suggestion texts to offer as buttons)."""
+    if answer.answer is not None:
+        if answer.source is not None:
+            return T.ANSWER.format(answer=answer.answer, source=answer.source.cite()), []
+        return T.ANSWER_NO_SOURCE.format(answer=answer.answer), []
+    lines = [T.not_found(answer.note)]
+    suggestions = [s.text for s in answer.suggestions[:MAX_SUGGESTIONS] if s.text]
+    if suggestions:
+        lines.append(T.SUGGESTIONS_INTRO)
+        lines.extend(f"{i}. {text}" for i, text in enumerate(suggestions, 1))
+    lines.append(T.APPLY_HINT)
+    return "\n".join(lines), suggestions
+
+
+def _button_label(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def answer_question(message: Message, text: str, *, user_id: int, state: FSMContext, qa, db: Database) -> None:
+    text = text.strip()
+    if not text:
+        await message.answer(T.ASK_PROMPT)
+        return
+    if len(text) > MAX_QUESTION_CHARS:
+        await message.answer(T.QUESTION_TOO_LONG.format(limit=MAX_QUESTION_CHARS))
+        return
+    if qa is None:
+        await message.answer(T.SERVICE_UNAVAILABLE)
+        return
+    answer = qa.answer(text)
+    await qa.log(db, answer, channel="telegram", user_id=user_id)
+    reply, suggestions = render(answer)
+    markup = None
+    if answer.answer is None:
+        token = secrets.token_hex(4)
+        data = await state.get_data()
+        pending = dict(data.get(PENDING_KEY) or {})
+        pending[token] = {"q": text, "s": suggestions}
+        while len(pending) > MAX_PENDING:
+            pending.pop(next(iter(pending)))
+        await state.update_data({PENDING_KEY: pending})
+        rows = [
+            [InlineKeyboardButton(text=_button_label(s), callback_data=AskCb(token=token, action="s", index=i).pack())]
+            for i, s in enumerate(suggestions)
+        ]
+        rows.append([InlineKeyboardButton(text=T.APPLY_BUTTON, callback_data=AskCb(token=token, action="a").pack())])
+        markup = InlineKeyboardMarkup(inline_keyboard=rows)
+    await message.answer(fit(reply), reply_markup=markup)
+
+
+def _uid(message: Message) -> int:
+    return message.from_user.id if message.from_user is not None else message.chat.id
+
+
+async def on_question(message: Message, state: FSMContext, qa, db: Database) -> None:
+    await answer_question(message, message.text or "", user_id=_uid(message), state=state, qa=qa, db=db)
+
+
+async def on_ask(message: Message, command: CommandObject, state: FSMContext, qa, db: Database) -> None:
+    if await state.get_state() is not None:
+        await state.clear()
+    await answer_question(message, command.args or "", user_id=_uid(message), state=state, qa=qa, db=db)
+
+
+async def _pending(state: FSMContext, token: str) -> dict | None:
+    data = await state.get_data()
+    entry = (data.get(PENDING_KEY) or {}).get(token)
+    return entry if isinstance(entry, dict) else None
+
+
+async def on_suggestion(callback: CallbackQuery, callback_data: AskCb, state: FSMContext, qa, db: Database) -> None:
+    entry = await _pending(state, callback_data.token)
+    suggestions = entry.get("s", []) if entry else []
+    if not (0 <= callback_data.index < len(suggestions)) or not isinstance(callback.message, Message):
+        await callback.answer(C.STALE_BUTTON)
+        return
+    await callback.answer()
+    await answer_question(callback.message, str(suggestions[callback_data.index]), user_id=callback.from_user.id,
+                          state=state, qa=qa, db=db)
+
+
+async def on_apply_about(callback: CallbackQuery, callback_data: AskCb, state: FSMContext) -> None:
+    entry = await _pending(state, callback_data.token)
+    if entry is None or not isinstance(callback.message, Message):
+        await callback.answer(C.STALE_BUTTON)
+        return
+    await callback.answer()
+    from handlers.apply import start_form
+
+    await start_form(callback.message, state, description=str(entry.get("q", "")))

@@ -50,3 +50,14 @@ def test_vocabularies():
         "natural_person", "org_business", "org_research", "org_public_welfare", "org_legal_service", "org_other"]
     assert APPLICANT_TYPES["org_public_welfare"] == "社会公益组织"
     assert CHANNELS == {"in_person": "当面", "fax": "传真", "online": "网络", "letter": "信函", "other": "其他"}
+
+
+def test_docs_mapping_table_lists_every_code_with_its_rows():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "statistics.md").read_text(encoding="utf-8")
+    for o in OUTCOMES.values():
+        line = next((ln for ln in doc.splitlines() if ln.startswith(f"| `{o.code}` |")), None)
+        assert line is not None, o.code
+        assert f"`{o.row_2021}`" in line and f"`{o.row_2019}`" in line
+        assert (f"`{o.legacy_row}`" in line) if o.legacy_row else ("—" in line)

@@ -193,3 +193,12 @@ async def test_live_stats(db):
     assert (stats["on_time"], stats["extended"], stats["late"]) == (7, 2, 1)
     assert stats["on_time_rate"] == pytest.approx(9 / 10)
     assert stats["unanswered_questions_this_month"] == 2
+
+
+def test_report_bench_smoke_run():
+    """Tiny run of bench/report_bench.py (SQLite only): SQL report equals the Python-loop baseline."""
+    from bench.report_bench import main
+
+    (res,) = main(["--rows", "3000", "--no-pg", "--repeat", "1", "--cases", "50"])
+    assert res["backend"] == "sqlite" and res["rows"] == 3000
+    assert res["new_received"] > 0 and res["r_total"] > 0

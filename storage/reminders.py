@@ -44,6 +44,8 @@ CORRECTION_NOTICE_LEAD = 1  # working days before the 7-WD correction notice dea
 DIGEST_LINES = 10
 MESSAGE_LIMIT = 3800  # Telegram allows 4096 characters; keep a margin
 MAX_RETRIES = 3
+PACE = 0.05  # seconds between any two sends (≈ 20 messages/s, under Telegram's ≈ 30/s)
+PER_CHAT_INTERVAL = 1.0  # seconds between two sends to one chat
 
 
 @dataclass(frozen=True)
@@ -200,12 +202,15 @@ def _messages(reminders: list[Reminder]) -> list[tuple[str, list[Reminder]]]:
 
 
 async def run_reminder_scan(db: Database, now: datetime, sender: Sender, settings: Settings, *,
-                            pace: float = 0.05, per_chat_interval: float = 1.0,
-                            sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> ScanResult:
+                            pace: float | None = None, per_chat_interval: float | None = None,
+                            sleep: Callable[[float], Awaitable[object]] | None = None) -> ScanResult:
     """One pass: plan, claim each reminder in the ledger, send what this pass claimed.
 
     ``pace`` spaces all sends (≈ 20 messages/s), ``per_chat_interval`` the sends to one chat
     (Telegram: about one message per second per chat)."""
+    pace = PACE if pace is None else pace
+    per_chat_interval = PER_CHAT_INTERVAL if per_chat_interval is None else per_chat_interval
+    sleep = sleep or asyncio.sleep
     today, plan = await plan_reminders(db, now, settings)
     result = ScanResult(today=today, planned=len(plan))
     claimed: dict[int, list[Reminder]] = {}

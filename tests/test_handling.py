@@ -230,3 +230,64 @@ async def test_open_queue_sorted_with_days_left(db, settings):
     items = await H.open_queue(db, date(2026, 10, 20), settings=settings)
     assert [i.application.seq for i in items] == [2, 1, 3]
     assert items[0].days_left == 2 and items[2].days_left is None
+
+
+# --- the same services through the command line ---------------------------------------------------
+
+def cli(*args: str):
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli_app
+    return CliRunner().invoke(cli_app, list(args))
+
+
+def test_whole_life_via_cli():
+    r = cli("staff", "add", "555", "--role", "approver", "--name", "李处长")
+    assert r.exit_code == 0, r.output
+    r = cli("applications", "add", "--channel", "letter", "--applicant", "org_research", "--received", "2026-09-18",
+            "--subject", "2025年科研项目经费清单", "--name", "某研究所", "--phone", "0537-1234567", "--json")
+    assert r.exit_code == 0, r.output
+    created = json.loads(r.stdout)
+    assert created["receipt_date"] == "2026-09-18" and created["due"] == "2026-10-22"
+    number = created["number"]
+
+    r = cli("applications", "correction", number, "--on", "2026-09-21", "--until", "2026-10-12", "--what", "请写明年度")
+    assert r.exit_code == 0 and "待补正" in r.stdout and "书面" in r.stdout
+    r = cli("applications", "correction-received", number, "--on", "2026-10-09")
+    assert r.exit_code == 0 and "2026-11-05" in r.stdout, r.output  # 10-10 is a make-up working Saturday
+    r = cli("applications", "consult", number, "--from", "2026-10-12", "--to", "2026-10-14", "--party", "某公司")
+    assert r.exit_code == 0 and "2026-11-09" in r.stdout, r.output  # 2 working days not counted
+    r = cli("applications", "extend", number, "--days", "21", "--approver", "555", "--reason", "x", "--on", "2026-10-20")
+    assert r.exit_code != 0 and "20" in r.stderr
+    r = cli("applications", "extend", number, "--days", "10", "--approver", "999", "--reason", "x", "--on", "2026-10-20")
+    assert r.exit_code != 0
+    r = cli("applications", "extend", number, "--days", "10", "--approver", "李处长", "--reason", "需协调",
+            "--on", "2026-10-20")
+    assert r.exit_code == 0 and "2026-11-23" in r.stdout, r.output
+    r = cli("applications", "list", "--open", "--json")
+    assert [a["due"] for a in json.loads(r.stdout)] == ["2026-11-23"]
+    r = cli("applications", "close", number, "--outcome", "bogus")
+    assert r.exit_code != 0 and "--outcome" in r.stderr
+    r = cli("applications", "close", number, "--outcome", "open", "--on", "2026-11-20")
+    assert r.exit_code == 0 and "予以公开" in r.stdout
+    r = cli("applications", "close", number, "--outcome", "open", "--on", "2026-11-21")
+    assert r.exit_code != 0 and "已办结" in r.stderr
+
+    r = cli("applications", "show", number)
+    assert r.exit_code == 0 and "0537-1234567" in r.stdout and "李处长" in r.stdout and "请写明年度" in r.stdout
+    shown = json.loads(cli("applications", "show", number, "--json").stdout)
+    assert [e["kind"] for e in shown["events"]] == [
+        "received", "correction_requested", "correction_received", "consultation", "extension", "closed"]
+    assert shown["deadline"]["due"] == "2026-11-23" and shown["status"] == "closed"
+    assert json.loads(cli("applications", "list", "--open", "--json").stdout) == []
+    assert cli("applications", "list").stdout.count(number) == 1
+
+
+def test_cli_errors_are_clean():
+    r = cli("applications", "close", "2026-0099", "--outcome", "open", "--on", "2026-10-01")
+    assert r.exit_code == 1 and "未找到" in r.stderr
+    r = cli("applications", "correction", "2026-0099", "--on", "2026-13-01", "--until", "2026-10-01")
+    assert r.exit_code != 0 and "YYYY-MM-DD" in r.stderr
+    r = cli("applications", "add", "--channel", "pigeon", "--applicant", "natural_person", "--received", "2026-09-18",
+            "--subject", "x")
+    assert r.exit_code != 0 and "--channel" in r.stderr

@@ -227,3 +227,70 @@ async def test_plan_is_pure(db, settings):
     today, plan = await plan_reminders(db, at("2026-10-16"), settings)
     assert today == date(2026, 10, 16) and {r.kind for r in plan} == {"digest", "due_in_5"}
     assert await ledger(db) == []
+
+
+# --- command line and scheduler --------------------------------------------------------------------
+
+def test_reminders_run_cli(monkeypatch, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    import bot.cli_staff as cli_staff
+    from bot.cli import app as cli_app
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("GONGKAI_STAFF_IDS", str(ADMIN))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(cli_app, ["applications", "add", "--channel", "in_person", "--applicant", "natural_person",
+                                   "--received", "2026-09-18", "--subject", "经费", "--name", "张三"]).exit_code == 0
+    # no token: a clear error, nothing recorded
+    r = runner.invoke(cli_app, ["reminders", "run", "--now", "2026-10-16T10:00"])
+    assert r.exit_code == 1 and "GONGKAI_BOT_TOKEN" in r.stderr
+    dry = runner.invoke(cli_app, ["reminders", "run", "--now", "2026-10-16T10:00", "--dry-run", "--json"])
+    assert {p["kind"] for p in json.loads(dry.stdout)["planned"]} >= {"digest", "due_in_5"}
+
+    sent: list[tuple[int, str]] = []
+
+    async def send(chat_id, text):
+        sent.append((chat_id, text))
+
+    async def close():
+        return None
+
+    monkeypatch.setattr(cli_staff, "open_sender", lambda settings: (send, close))
+    monkeypatch.setattr("storage.reminders.PER_CHAT_INTERVAL", 0)
+    monkeypatch.setattr("storage.reminders.PACE", 0)
+    first = json.loads(runner.invoke(cli_app, ["reminders", "run", "--now", "2026-10-16T10:00", "--json"]).stdout)
+    second = json.loads(runner.invoke(cli_app, ["reminders", "run", "--now", "2026-10-16T11:00", "--json"]).stdout)
+    assert first["sent"] >= 2 and second["sent"] == 0 and second["already"] == first["planned"]
+    assert len(sent) == first["messages"]
+
+
+class FakeBot:
+    def __init__(self):
+        self.sent = []
+
+    async def send_message(self, chat_id, text, **kw):
+        self.sent.append((chat_id, text))
+
+
+async def test_scheduler_job_config_and_run(db, settings, monkeypatch):
+    from bot.scheduler import JOB_ID, scan_job, start_scheduler
+
+    await make_app(db, date(2026, 9, 18))
+    monkeypatch.setattr("storage.reminders.PER_CHAT_INTERVAL", 0)
+    bot = FakeBot()
+    scheduler = start_scheduler(db, bot, settings, clock=lambda: at("2026-10-16"))
+    try:
+        job = scheduler.get_job(JOB_ID)
+        assert job.coalesce is True and job.max_instances == 1
+        assert job.trigger.interval.total_seconds() == settings.reminder_interval_minutes * 60
+        assert len(scheduler.get_jobs()) == 1
+    finally:
+        scheduler.shutdown(wait=False)
+    result = await scan_job(db, bot, settings, clock=lambda: at("2026-10-16"))()
+    again = await scan_job(db, bot, settings, clock=lambda: at("2026-10-16"))()
+    assert len(bot.sent) >= 2 and again.sent == 0
+    assert any("2026-10-22" in text for _, text in bot.sent)

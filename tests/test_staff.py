@@ -86,3 +86,32 @@ async def test_blocked_env_admin_gets_a_row_without_roles(db):
     with pytest.raises(PermissionDenied):
         await require_role(db, Settings(staff_ids=[]), ADMIN, "handler")
     await require_role(db, settings(), ADMIN, "admin")
+
+
+def cli(*args: str):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    return CliRunner().invoke(app, list(args))
+
+
+def test_staff_cli_add_list_remove(monkeypatch):
+    import json
+
+    monkeypatch.setenv("GONGKAI_STAFF_IDS", "9000001")
+    from bot.settings import get_settings
+    get_settings.cache_clear()
+    assert cli("staff", "add", "12345678", "--role", "handler", "--name", "王小明").exit_code == 0
+    assert cli("staff", "add", "12345678", "--role", "approver").exit_code == 0
+    r = cli("staff", "list")
+    assert r.exit_code == 0 and "12****78" in r.stdout and "王*明" in r.stdout and "12345678" not in r.stdout
+    data = json.loads(cli("staff", "list", "--json").stdout)
+    assert data == [
+        {"id": "90***01", "name": "", "roles": ["admin"], "source": "env", "blocked_bot": False},
+        {"id": "12****78", "name": "王*明", "roles": ["handler", "approver"], "source": "db", "blocked_bot": False},
+    ]
+    r = cli("staff", "add", "1", "--role", "boss")
+    assert r.exit_code == 1 and "boss" in r.stderr
+    assert "handler" in cli("staff", "remove", "12345678", "--role", "approver").stdout
+    assert cli("staff", "remove", "12345678").exit_code == 0
+    assert cli("staff", "remove", "12345678").exit_code == 1

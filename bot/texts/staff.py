@@ -79,7 +79,7 @@ HISTORY_EMPTY = "（无）"
 HISTORY_LINE = "· {on} {what}{by}"
 
 EVENT_LABELS = {
-    "correction_requested": "告知补正，期限至 {end}",
+    "correction_requested": "告知补正，期限至 {end}：{reason}",
     "correction_received": "收到补正",
     "correction_lapsed": "逾期未补正",
     "consultation": "开始征求意见（{party}）",
@@ -157,6 +157,7 @@ CLI_CORRECTION_ARGS = "请提供 --on 与 --until（或 --period-days）登记�
 CLI_CONSULT_ARGS = "请提供 --from（开始征求意见）或 --to（结束进行中的征求意见）。"
 CLI_ADDED = "已登记申请 {number}（收到日期 {receipt_date}，答复期限 {due}）。"
 CLI_LIST_EMPTY = "没有符合条件的申请。"
+CLI_NO_NAME = "（未填写）"
 
 
 # --- rendering (pure formatting, shared by the chat card and ``gongkai applications show``) -------

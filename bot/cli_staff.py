@@ -1,0 +1,457 @@
+"""``gongkai staff …``, ``gongkai reminders run`` and the handling commands of ``gongkai applications``.
+
+The command line acts as a local administrator (whoever can run it can read the database anyway);
+the one exception is an extension, which names its approver, who must hold the approver role.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import typer
+
+from bot.cli_common import CliError, applications_app, fail, run
+from bot.settings import Settings, get_settings
+from bot.texts import staff as T
+from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
+from storage import handling as H
+from storage.db import Database
+from storage.staff import ROLES, StaffError, add_staff, list_staff, mask_id, mask_name, remove_staff
+
+staff_app = typer.Typer(help="工作人员与角色 / staff members and roles (handler, approver, admin).", no_args_is_help=True)
+reminders_app = typer.Typer(help="期限提醒 / deadline reminders.", no_args_is_help=True)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name (containers)
+        return "cli"
+
+
+def _date(value: str | None, what: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        fail(T.CLI_BAD_DATE.format(value=f"{what} {value}"))
+
+
+def _instant(value: str, settings: Settings) -> datetime:
+    """ISO date or date-time; naive values are local time in the office's time zone."""
+    try:
+        if "T" not in value and " " not in value.strip():
+            parsed = datetime.combine(date.fromisoformat(value.strip()), time(12, 0))
+        else:
+            parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        fail(T.CLI_BAD_INSTANT.format(value=value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(settings.timezone))
+    return parsed.astimezone(timezone.utc)
+
+
+def _choice(value: str, choices, what: str) -> str:
+    if value not in choices:
+        fail(T.CLI_CHOICE.format(what=what, choices=", ".join(choices)))
+    return value
+
+
+# --- sending through the bot (reminders; applicant notices when a token is configured) -----------
+
+def open_sender(settings: Settings) -> tuple[Callable[[int, str], Awaitable[object]], Callable[[], Awaitable[None]]]:
+    """(send(chat_id, text), close()) through the Bot API. Tests replace this function."""
+    if settings.bot_token is None:
+        raise CliError(T.CLI_NO_TOKEN)
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    bot = Bot(token=settings.bot_token.get_secret_value(), session=session)
+
+    async def send(chat_id: int, text: str) -> None:
+        await bot.send_message(chat_id=chat_id, text=text)
+
+    return send, session.close
+
+
+async def _with_notifier(settings: Settings, action: Callable[[H.Notifier | None], Awaitable[H.HandlingResult]]
+                         ) -> H.HandlingResult:
+    if settings.bot_token is None:
+        return await action(None)
+    send, close = open_sender(settings)
+
+    async def notify(app, text: str) -> bool:
+        await send(app.chat_id or app.telegram_user_id, text)
+        return True
+
+    try:
+        return await action(notify)
+    finally:
+        await close()
+
+
+def _report(result: H.HandlingResult, what: str) -> None:
+    app = result.application
+    typer.echo(T.CLI_RECORDED.format(number=app.number, what=what, due=result.deadline.due or "—",
+                                     status=T.STATUS_LABELS.get(app.status, app.status)))
+    if result.notified is None and result.event.kind in ("correction_requested", "extension", "closed",
+                                                         "correction_lapsed", "custom_deadline"):
+        typer.echo(T.CLI_NOTIFY_WRITTEN)
+    elif result.notified is False:
+        typer.echo(T.CLI_NOTIFY_FAILED)
+
+
+def _handle(coro_factory: Callable[[Database, Settings], Awaitable[H.HandlingResult]], what: str) -> None:
+    settings = get_settings()
+
+    async def main(db: Database) -> H.HandlingResult:
+        try:
+            return await coro_factory(db, settings)
+        except H.HandlingError as exc:
+            raise CliError(str(exc)) from None
+
+    _report(run(main), what)
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+def staff_add(
+    telegram_id: int = typer.Argument(..., help="Telegram user id"),
+    role: str = typer.Option(..., "--role", help="handler | approver | admin"),
+    name: Optional[str] = typer.Option(None, "--name", help="姓名（显示在办理记录中）"),
+) -> None:
+    """Add a staff member or grant one more role."""
+    async def main(db: Database):
+        try:
+            return await add_staff(db, telegram_id, role, name=name, actor=_actor())
+        except StaffError as exc:
+            raise CliError(str(exc)) from None
+
+    member = run(main)
+    typer.echo(T.CLI_STAFF_ADDED.format(id=mask_id(telegram_id), roles=member.roles))
+
+
+def staff_remove(
+    telegram_id: int = typer.Argument(...),
+    role: Optional[str] = typer.Option(None, "--role", help="remove only this role"),
+) -> None:
+    """Remove a staff member (or one of their roles). GONGKAI_STAFF_IDS admins stay admins."""
+    async def main(db: Database):
+        try:
+            return await remove_staff(db, telegram_id, role=role, actor=_actor())
+        except StaffError as exc:
+            raise CliError(str(exc)) from None
+
+    left = run(main)
+    if left is None:
+        typer.echo(T.CLI_STAFF_REMOVED.format(id=mask_id(telegram_id)))
+    else:
+        typer.echo(T.CLI_STAFF_LEFT.format(id=mask_id(telegram_id), roles=left.roles))
+
+
+def staff_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List staff with masked ids and names."""
+    settings = get_settings()
+    entries = run(lambda db: list_staff(db, settings))
+    if as_json:
+        typer.echo(json.dumps([{"id": mask_id(e.telegram_id), "name": mask_name(e.name), "roles": list(e.roles),
+                                "source": e.source, "blocked_bot": e.blocked_bot} for e in entries],
+                              ensure_ascii=False))
+        return
+    if not entries:
+        typer.echo(T.CLI_STAFF_EMPTY)
+    for e in entries:
+        typer.echo(T.CLI_STAFF_LINE.format(id=mask_id(e.telegram_id), name=mask_name(e.name) or "—",
+                                           roles=",".join(e.roles) or "—", source=e.source,
+                                           blocked=T.CLI_BLOCKED if e.blocked_bot else ""))
+
+
+# --- reminders ------------------------------------------------------------------------------------
+
+def reminders_run(
+    now: Optional[str] = typer.Option(None, "--now", help="ISO instant (default: now); naive = office time zone"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="show what is due; record and send nothing"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Run one reminder scan pass (for cron-style deployments and tests)."""
+    from storage.reminders import plan_reminders, run_reminder_scan
+
+    settings = get_settings()
+    instant = _instant(now, settings) if now else datetime.now(timezone.utc)
+
+    async def main(db: Database):
+        if dry_run:
+            return await plan_reminders(db, instant, settings)
+        send, close = open_sender(settings)
+        try:
+            return await run_reminder_scan(db, instant, send, settings)
+        finally:
+            await close()
+
+    result = run(main)
+    if dry_run:
+        today, plan = result
+        if as_json:
+            typer.echo(json.dumps({"today": today.isoformat(), "planned": [
+                {"key": r.key, "kind": r.kind, "recipient": mask_id(r.recipient)} for r in plan]}, ensure_ascii=False))
+        else:
+            for r in plan:
+                typer.echo(f"{r.kind}\t{mask_id(r.recipient)}\t{r.key}")
+        return
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        typer.echo(T.CLI_SCAN.format(**result.to_json()))
+
+
+# --- applications: reading ------------------------------------------------------------------------
+
+def applications_list(
+    open_only: bool = typer.Option(False, "--open", help="only applications not yet closed"),
+    overdue: bool = typer.Option(False, "--overdue", help="only applications past their due date"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Applications, soonest due first (no personal data; see `applications show`)."""
+    settings = get_settings()
+    today = H.local_today(settings)
+    items = run(lambda db: H.open_queue(db, today, settings=settings, include_closed=not (open_only or overdue)))
+    if overdue:
+        items = [i for i in items if i.days_left is not None and i.days_left < 0]
+    if as_json:
+        typer.echo(json.dumps([{
+            "id": i.application.id, "number": i.application.number, "status": i.application.status,
+            "channel": i.application.channel, "receipt_date": i.application.receipt_date.isoformat(),
+            "due": i.deadline.due.isoformat() if i.deadline.due else None, "days_left": i.days_left,
+            "outcome": i.application.outcome,
+        } for i in items], ensure_ascii=False))
+        return
+    if not items:
+        typer.echo(T.CLI_LIST_EMPTY)
+    for i in items:
+        app = i.application
+        left = T.left_label(i.days_left) if app.status != "closed" else (app.outcome or "")
+        typer.echo(f"{app.number}\t{T.STATUS_LABELS.get(app.status, app.status)}\t{app.receipt_date}\t"
+                   f"{i.deadline.due or '—'}\t{left}")
+
+
+def applications_show(ref: str = typer.Argument(..., help="申请编号（如 2026-0001）或 id"),
+                      as_json: bool = typer.Option(False, "--json")) -> None:
+    """One application with its deadline and the full event history."""
+    settings = get_settings()
+
+    async def main(db: Database):
+        try:
+            app = await H.find_application(db, ref)
+        except H.HandlingError as exc:
+            raise CliError(str(exc)) from None
+        from storage.calendar import load_calendar
+        calendar = await load_calendar(db)
+        dl = await H.deadline_for(db, app, calendar=calendar, settings=settings)
+        events = await H.events_of(db, app.id)
+        left = H.working_days_left(calendar, H.local_today(settings), dl.due) if dl.due else None
+        return app, dl, events, left
+
+    app, dl, events, left = run(main)
+    if as_json:
+        typer.echo(json.dumps({
+            "id": app.id, "number": app.number, "status": app.status, "outcome": app.outcome,
+            "closed_date": app.closed_date.isoformat() if app.closed_date else None,
+            "channel": app.channel, "applicant_type": app.applicant_type, "name": app.name,
+            "description": app.description, "deadline": dl.to_json(), "days_left": left,
+            "events": [{"kind": e.kind, "on": e.on_date.isoformat() if e.on_date else None,
+                        "end": e.end_date.isoformat() if e.end_date else None, "days": e.days, "actor": e.actor,
+                        "reason": e.reason, "data": e.data, "at": e.created_at.isoformat()} for e in events],
+        }, ensure_ascii=False))
+        return
+    typer.echo(T.render_card(app, dl, events, left, outcome_labels={c: o.label for c, o in OUTCOMES.items()},
+                             applicant_labels=APPLICANT_TYPES, channel_labels=CHANNELS))
+
+
+# --- applications: handling -----------------------------------------------------------------------
+
+def applications_correction(
+    ref: str = typer.Argument(...),
+    on: Optional[str] = typer.Option(None, "--on", "--requested", help="补正告知日期"),
+    until: Optional[str] = typer.Option(None, "--until", help="补正期限（最后一日）"),
+    period_days: Optional[int] = typer.Option(None, "--period-days", help="补正期限（自然日）"),
+    what: str = typer.Option("", "--what", help="需要补正的内容（一次性告知）"),
+    received: Optional[str] = typer.Option(None, "--received", help="登记收到补正的日期"),
+) -> None:
+    """Record a correction notice (补正, art. 30), or with --received the corrected application."""
+    if received is not None:
+        got = _date(received, "--received")
+        _handle(lambda db, s: _with_notifier(s, lambda n: H.receive_correction(
+            db, ref, got, actor=_actor(), notifier=n, settings=s)), "收到补正")
+        return
+    notice = _date(on, "--on")
+    end = _date(until, "--until")
+    if notice is None or (end is None and period_days is None):
+        fail(T.CLI_CORRECTION_ARGS)
+    if end is None:
+        end = notice + timedelta(days=period_days)
+    _handle(lambda db, s: _with_notifier(s, lambda n: H.request_correction(
+        db, ref, notice, end, what=what, actor=_actor(), notifier=n, settings=s)), "告知补正")
+
+
+def applications_correction_received(ref: str = typer.Argument(...),
+                                     on: str = typer.Option(..., "--on", help="收到补正的日期")) -> None:
+    """The corrected application arrived: the reply clock restarts."""
+    got = _date(on, "--on")
+    _handle(lambda db, s: _with_notifier(s, lambda n: H.receive_correction(
+        db, ref, got, actor=_actor(), notifier=n, settings=s)), "收到补正")
+
+
+def applications_correction_lapsed(ref: str = typer.Argument(...), on: str = typer.Option(..., "--on")) -> None:
+    """No correction within the period: closed as 逾期不补正."""
+    day = _date(on, "--on")
+    _handle(lambda db, s: _with_notifier(s, lambda n: H.correction_lapsed(
+        db, ref, day, actor=_actor(), notifier=n, settings=s)), "逾期未补正")
+
+
+def applications_consult(
+    ref: str = typer.Argument(...),
+    start: Optional[str] = typer.Option(None, "--from", help="开始征求意见的日期"),
+    end: Optional[str] = typer.Option(None, "--to", help="结束日期（只给 --to 则结束进行中的征求意见）"),
+    kind: str = typer.Option("third_party", "--kind", help="third_party | agency"),
+    party: str = typer.Option("", "--party", help="征求意见对象"),
+) -> None:
+    """Consultation of a third party or another agency (time not counted, arts. 32–34)."""
+    s_day, e_day = _date(start, "--from"), _date(end, "--to")
+    if s_day is None and e_day is None:
+        fail(T.CLI_CONSULT_ARGS)
+    if s_day is None:
+        _handle(lambda db, s: H.end_consultation(db, ref, e_day, actor=_actor(), settings=s), "征求意见结束")
+        return
+    _choice(kind, T.CONSULT_PARTIES, "--kind")
+    _handle(lambda db, s: H.start_consultation(db, ref, kind, s_day, end=e_day, party=party or None,
+                                               actor=_actor(), settings=s), "征求意见")
+
+
+def applications_extend(
+    ref: str = typer.Argument(...),
+    days: int = typer.Option(..., "--days", help="延长的工作日数（≤ 20，2019 年 5 月 15 日前收到的 ≤ 15）"),
+    approver: str = typer.Option(..., "--approver", help="批准人（Telegram id 或姓名，须有 approver 角色）"),
+    reason: str = typer.Option(..., "--reason"),
+    on: Optional[str] = typer.Option(None, "--on", help="批准/告知日期（默认今天）"),
+) -> None:
+    """Extend the reply period once (art. 33)."""
+    settings = get_settings()
+    day = _date(on, "--on") or H.local_today(settings)
+    _handle(lambda db, s: _with_notifier(s, lambda n: H.extend(
+        db, ref, days, approver, reason, day, actor=_actor(), notifier=n, settings=s)), f"延期 {days} 个工作日")
+
+
+def applications_custom_deadline(
+    ref: str = typer.Argument(...),
+    due: str = typer.Option(..., "--due", help="另行确定的答复期限"),
+    reason: str = typer.Option(..., "--reason"),
+    on: Optional[str] = typer.Option(None, "--on", help="告知日期（默认今天）"),
+) -> None:
+    """Art. 35: set a reasonable later deadline for a justified excessive request."""
+    new_due = _date(due, "--due")
+    day = _date(on, "--on")
+    _handle(lambda db, s: _with_notifier(s, lambda n: H.set_custom_deadline(
+        db, ref, new_due, reason, on=day, actor=_actor(), notifier=n, settings=s)), "确定答复期限")
+
+
+def applications_close(
+    ref: str = typer.Argument(...),
+    outcome: str = typer.Option(..., "--outcome", help="办理结果代码（见 docs/statistics.md）"),
+    on: Optional[str] = typer.Option(None, "--on", help="答复日期（默认今天）"),
+) -> None:
+    """Close with one outcome code."""
+    settings = get_settings()
+    day = _date(on, "--on") or H.local_today(settings)
+    _choice(outcome, OUTCOMES, "--outcome")
+    _handle(lambda db, s: _with_notifier(s, lambda n: H.close(
+        db, ref, outcome, day, _actor(), notifier=n, settings=s)), f"办结（{OUTCOMES[outcome].label}）")
+
+
+def applications_note(ref: str = typer.Argument(...), text: str = typer.Argument(...)) -> None:
+    """Add a note to the history (does not touch the deadline)."""
+    async def main(db: Database):
+        try:
+            return await H.add_note(db, ref, text, actor=_actor())
+        except H.HandlingError as exc:
+            raise CliError(str(exc)) from None
+
+    run(main)
+    typer.echo(T.NOTE_SAVED)
+
+
+def applications_add(
+    channel: str = typer.Option(..., "--channel", help="in_person | letter | fax | online | other"),
+    applicant: str = typer.Option(..., "--applicant", help=" | ".join(APPLICANT_TYPES)),
+    received: str = typer.Option(..., "--received", help="收到申请之日 DATE[THH:MM]（art. 31）"),
+    subject: str = typer.Option(..., "--subject", help="所需政府信息的名称、文号或描述"),
+    name: str = typer.Option("", "--name", help="申请人姓名或名称"),
+    org_code: Optional[str] = typer.Option(None, "--org-code"),
+    id_type: Optional[str] = typer.Option(None, "--id-type"),
+    id_number: Optional[str] = typer.Option(None, "--id-number"),
+    phone: Optional[str] = typer.Option(None, "--phone"),
+    email: Optional[str] = typer.Option(None, "--email"),
+    address: Optional[str] = typer.Option(None, "--address"),
+    doc_number: Optional[str] = typer.Option(None, "--doc-number"),
+    delivery_form: Optional[str] = typer.Option(None, "--delivery-form"),
+    delivery_channel: Optional[str] = typer.Option(None, "--delivery-channel"),
+    key: Optional[str] = typer.Option(None, "--key", help="idempotency key: re-running with it creates nothing new"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record an application received in person, by letter, fax or another offline channel."""
+    from storage.applications import ApplicationDraft, create_application
+
+    settings = get_settings()
+    _choice(channel, CHANNELS, "--channel")
+    _choice(applicant, APPLICANT_TYPES, "--applicant")
+    instant = _instant(received, settings)
+    try:
+        draft = ApplicationDraft(
+            applicant_type=applicant, name=name or T.CLI_NO_NAME, description=subject, org_code=org_code,
+            id_type=id_type, id_number=id_number, phone=phone, email=email, address=address,
+            doc_number=doc_number, delivery_form=delivery_form, delivery_channel=delivery_channel,
+            submitted_at=instant,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+
+    async def main(db: Database):
+        created = await create_application(db, draft, idempotency_key=key or f"cli:{uuid.uuid4()}",
+                                           received_at=instant, channel=channel, settings=settings)
+        dl = await H.deadline_for(db, created.application, settings=settings)
+        return created.application, dl
+
+    app, dl = run(main)
+    if as_json:
+        typer.echo(json.dumps({"id": app.id, "number": app.number, "receipt_date": app.receipt_date.isoformat(),
+                               "due": dl.due.isoformat() if dl.due else None}, ensure_ascii=False))
+    else:
+        typer.echo(T.CLI_ADDED.format(number=app.number, receipt_date=app.receipt_date, due=dl.due or "—"))
+
+
+def register(app: typer.Typer) -> None:
+    staff_app.command("add")(staff_add)
+    staff_app.command("remove")(staff_remove)
+    staff_app.command("list")(staff_list)
+    app.add_typer(staff_app, name="staff")
+    reminders_app.command("run")(reminders_run)
+    app.add_typer(reminders_app, name="reminders")
+    applications_app.command("list")(applications_list)
+    applications_app.command("show")(applications_show)
+    applications_app.command("add")(applications_add)
+    applications_app.command("correction")(applications_correction)
+    applications_app.command("correction-received")(applications_correction_received)
+    applications_app.command("correction-lapsed")(applications_correction_lapsed)
+    applications_app.command("consult")(applications_consult)
+    applications_app.command("extend")(applications_extend)
+    applications_app.command("custom-deadline")(applications_custom_deadline)
+    applications_app.command("close")(applications_close)
+    applications_app.command("note")(applications_note)

@@ -96,8 +96,11 @@ def split_places(name: str) -> tuple[list[str], str]:
         m = re.match(r"^([\u4e00-\u9fff]{1,8}?(?:" + "|".join(PLACE_SUFFIXES) + "))", rest)
         if not m or len(m.group(1)) < 2:
             break
-        places.append(m.group(1))
-        rest = rest[m.end():]
+        end = m.end()
+        while end < len(rest) and rest[end] in "省市区县" and not match_organ_prefix(rest[end:]):
+            end += 1  # 常州 + 市: 州 is part of the name, not the suffix
+        places.append(rest[:end])
+        rest = rest[end:]
     return places, rest
 
 

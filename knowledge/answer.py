@@ -15,7 +15,7 @@ from datetime import date
 
 from knowledge.index import BM25Index
 from knowledge.parse import TABLE3_COLUMNS
-from knowledge.question import ReportRef, resolve
+from knowledge.question import Gazetteer, ReportRef, resolve
 from knowledge.synonyms import NUMBER_INTENT, document_expansion, expansion, strip_stop_phrases
 from knowledge.text import bigrams, fold
 from knowledge.types import Answer, Source, Suggestion
@@ -95,6 +95,8 @@ class Answerer:
         passages = sorted(passages, key=lambda p: (p.report_id, p.id))
         self.passages = passages
         self.home_agency = home_agency
+        self.gazetteer = Gazetteer(reports)
+        self._grams: dict[int, tuple[set[str], set[str]]] = {}
         self.index = BM25Index([p.index_text() for p in passages], [p.report_id for p in passages])
         self._name_forms = sorted(
             {f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f},
@@ -107,7 +109,8 @@ class Answerer:
         question = question.strip()
         if not question:
             return Answer(question, None, None, 0.0, note="empty")
-        res = resolve(question, self.reports, home_agency=self.home_agency, today=today)
+        res = resolve(question, self.reports, home_agency=self.home_agency, today=today,
+                      gazetteer=self.gazetteer)
         if res.refused:
             return Answer(question, None, None, 0.0, note=res.refused)
         if not res.reports:
@@ -122,7 +125,7 @@ class Answerer:
         top_bm25 = hits[0][1] or 1.0
         query = _Query(q, self._weighted_terms(core), self._weighted_terms(extra))
         ranked = sorted(
-            ((self._rerank(query, self.passages[doc], bm25 / top_bm25), doc) for doc, bm25 in hits),
+            ((self._rerank(query, doc, bm25 / top_bm25), doc) for doc, bm25 in hits),
             key=lambda sd: -sd[0],
         )
         best_score, best_doc = ranked[0]
@@ -170,10 +173,19 @@ class Answerer:
                 out[gram] = self.index.idf[tid]
         return out
 
-    def _rerank(self, query: "_Query", p: Passage, bm25_rel: float) -> float:
+    def _passage_grams(self, doc: int) -> tuple[set[str], set[str]]:
+        cached = self._grams.get(doc)
+        if cached is None:
+            p = self.passages[doc]
+            grams = set(bigrams(fold(p.index_text())))
+            own = grams if p.kind == "cell" else set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
+            cached = self._grams[doc] = (grams, own)
+        return cached
+
+    def _rerank(self, query: "_Query", doc: int, bm25_rel: float) -> float:
         q = query.text
-        grams = set(bigrams(fold(p.index_text())))
-        own = grams if p.kind == "cell" else set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
+        p = self.passages[doc]
+        grams, own = self._passage_grams(doc)
         score = (0.25 * bm25_rel + 0.35 * _coverage(query.core, own) + 0.15 * _coverage(query.core, grams)
                  + 0.15 * _coverage(query.extra, grams))
         if p.kind == "cell":

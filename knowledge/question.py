@@ -49,7 +49,12 @@ class Resolution:
     years: list[int] = field(default_factory=list)
 
 
+CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+RE_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})年")
+
+
 def question_years(text: str, today: date | None = None) -> list[int]:
+    text = RE_CN_YEAR.sub(lambda m: m.group(1).translate(CN_DIGITS) + "年", text)
     years = [int(y) for y in RE_YEAR4.findall(text)]
     for m in RE_YEAR2.finditer(text):
         start = m.start()
@@ -83,16 +88,28 @@ def _near_miss(candidate: str, stems: set[str]) -> bool:
     )
 
 
+class Gazetteer:
+    """Place and organ names of the loaded reports, prepared once per knowledge base."""
+
+    def __init__(self, refs: list[ReportRef]) -> None:
+        self.refs = refs
+        self.place_forms = _place_forms(refs)
+        self.forms_longest_first = sorted(self.place_forms, key=len, reverse=True)
+        self.stems = set(self.place_forms.values())
+        self.organs = frozenset(ref.name.organ for ref in refs if ref.name.organ)
+
+
 def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = None,
-            today: date | None = None) -> Resolution:
+            today: date | None = None, gazetteer: Gazetteer | None = None) -> Resolution:
     text = fold(question)
     years = question_years(text, today)
-    place_forms = _place_forms(refs)
-    stems = set(place_forms.values())
-    extra_organs = {ref.name.organ for ref in refs if ref.name.organ}
+    gaz = gazetteer if gazetteer is not None and gazetteer.refs is refs else Gazetteer(refs)
+    place_forms = gaz.place_forms
+    stems = gaz.stems
+    extra_organs = gaz.organs
 
     named_places: set[str] = set()
-    for form in sorted(place_forms, key=len, reverse=True):
+    for form in gaz.forms_longest_first:
         if form in text:
             named_places.add(place_forms[form])
     # A place written with its suffix that is one character off a known one: 青河市 vs 青禾市.
@@ -109,7 +126,7 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
                                      any(before.endswith(f) for f in place_forms)):
             continue  # 政府网站 / 政府信息: not an agency
         prefix = re.split(r"[^\u4e00-\u9fff]", before)[-1]
-        known = next((f for f in sorted(place_forms, key=len, reverse=True) if prefix.endswith(f)), None)
+        known = next((f for f in gaz.forms_longest_first if prefix.endswith(f)), None) if prefix else None
         if known:
             named_places.add(place_forms[known])
         else:
@@ -124,7 +141,8 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
     candidates = refs
     named_agency = bool(named_places or organs)
     if named_places:
-        candidates = [r for r in candidates if named_places & set(r.name.place_stems)]
+        # The agency's most specific place must be named: 武进区 alone does not mean 湖塘镇人民政府.
+        candidates = [r for r in candidates if r.name.place_stems and r.name.place_stems[-1] in named_places]
     if organs:
         candidates = [r for r in candidates if r.name.organ in organs]
     if named_agency and not candidates:

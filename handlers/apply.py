@@ -434,11 +434,11 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
     data = await state.get_data()
     if current != ApplyForm.confirm.state or data.get(DRAFT_ID) != callback_data.value:
         existing = await find_by_idempotency_key(db, key)
-        await callback.answer()
         if existing is not None and existing.telegram_user_id == user_id:
+            await callback.answer()
             await callback.message.answer(T.RECEIPT_DUPLICATE.format(receipt=await receipt_text(db, existing)))
         else:
-            await callback.message.answer(C.STALE_BUTTON)
+            await callback.answer(C.STALE_BUTTON)
         return
     form = dict(data.get(FORM) or {})
     try:

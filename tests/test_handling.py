@@ -291,3 +291,15 @@ def test_cli_errors_are_clean():
     r = cli("applications", "add", "--channel", "pigeon", "--applicant", "natural_person", "--received", "2026-09-18",
             "--subject", "x")
     assert r.exit_code != 0 and "--channel" in r.stderr
+
+
+def test_cli_list_overdue_and_idempotent_add():
+    args = ["applications", "add", "--channel", "fax", "--applicant", "natural_person", "--received",
+            "2026-09-18T16:30", "--subject", "旧申请", "--name", "赵六", "--key", "fax-001", "--json"]
+    first, again = json.loads(cli(*args).stdout), json.loads(cli(*args).stdout)
+    assert first == again  # the same key creates nothing new
+    cli("applications", "add", "--channel", "in_person", "--applicant", "natural_person", "--received",
+        "2099-01-05", "--subject", "新申请", "--name", "钱七")
+    overdue = json.loads(cli("applications", "list", "--overdue", "--json").stdout)
+    assert [a["number"] for a in overdue] == [first["number"]] and overdue[0]["days_left"] < 0
+    assert len(json.loads(cli("applications", "list", "--open", "--json").stdout)) == 2

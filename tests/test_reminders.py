@@ -294,3 +294,14 @@ async def test_scheduler_job_config_and_run(db, settings, monkeypatch):
     again = await scan_job(db, bot, settings, clock=lambda: at("2026-10-16"))()
     assert len(bot.sent) >= 2 and again.sent == 0
     assert any("2026-10-22" in text for _, text in bot.sent)
+
+
+async def test_many_reminders_split_into_messages_under_the_limit(db, settings):
+    for seq in range(1, 151):
+        await make_app(db, date(2026, 9, 18), seq=seq)
+    sender = Sender()
+    res = await scan(db, at("2026-10-23"), sender, settings)  # 150 overdue applications
+    assert res.sent == 151 and res.messages >= 3
+    assert all(len(text) <= 4096 for _, text in sender.sent)
+    body = "\n".join(text for _, text in sender.sent)
+    assert all(f"2026-{seq:04d}" in body for seq in range(1, 151))

@@ -189,12 +189,10 @@ def _optional_routers() -> list[Router]:
     return routers
 
 
-def create_isolation(settings: Settings) -> BaseEventIsolation:
-    if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisEventIsolation
+def create_isolation(settings: Settings, storage: BaseStorage | None = None) -> BaseEventIsolation:
+    from bot.storage_select import make_isolation  # Redis (several processes) or in-process locks
 
-        return RedisEventIsolation.from_url(settings.redis_url)
-    return SimpleEventIsolation()
+    return make_isolation(settings, storage)
 
 
 def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
@@ -202,15 +200,21 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
     """A new Dispatcher with new routers (a router can be attached to one dispatcher only)."""
     from handlers import apply, common, my, questions
 
+    from bot.storage_select import make_fsm_storage
+
+    storage = storage or make_fsm_storage(settings, db)
     dp = Dispatcher(
-        storage=storage or SqlStorage(db),
-        events_isolation=create_isolation(settings),
+        storage=storage,
+        events_isolation=create_isolation(settings, storage),
         db=db,
         qa=qa_service,
         settings=settings,
     )
     dp.update.outer_middleware(DbSessionMiddleware(db))
     dp.update.outer_middleware(DedupMiddleware(db))
+    from bot.ratelimit import install as install_rate_limits
+
+    install_rate_limits(dp, db, settings)
     dp.include_router(_errors_router())
     dp.include_router(common.get_router())
     dp.include_router(my.get_router())

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     home_agency: str | None = None
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
+    redis_prefix: str = "gongkai"  # namespace of this deployment's keys in a shared Redis
     timezone: str = "Asia/Shanghai"
     receipt_roll_forward: bool = False
     reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [5, 1])

@@ -1,0 +1,69 @@
+"""FSM storage and event isolation for the deployment: SQL + in-process locks (one process) or
+Redis (several processes serving the same bot).
+
+With several processes, two updates of one user may be handled by different processes at the same
+time (webhook behind a load balancer, a restart during polling). ``RedisEventIsolation`` takes a
+per-user lock in Redis, so one user's updates are still handled one after the other; the form data
+lives in Redis (JSON, never pickle) so any process can continue any form.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+
+from bot.settings import Settings
+from storage.db import Database
+
+# A half-filled form is kept this long after its last change (the SQL storage keeps it forever).
+FORM_TTL = timedelta(days=30)
+# A Redis lock older than this is considered abandoned (its process died while handling an update).
+LOCK_TIMEOUT_SECONDS = 60
+
+
+def key_builder(settings: Settings) -> DefaultKeyBuilder:
+    prefix = (getattr(settings, "redis_prefix", None) or "gongkai").strip() or "gongkai"
+    return DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True, with_destiny=True)
+
+
+def make_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
+    """``RedisStorage`` when ``GONGKAI_REDIS_URL`` is set, else the SQL storage (``fsm_record`` table)."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url, key_builder=key_builder(settings),
+                                     state_ttl=FORM_TTL, data_ttl=FORM_TTL)
+    from storage.fsm import SqlStorage
+
+    return SqlStorage(db)
+
+
+def make_isolation(settings: Settings, storage: BaseStorage | None = None) -> BaseEventIsolation:
+    """Per-user locks shared by every process (Redis), or in-process locks (one process)."""
+    lock_kwargs = {"timeout": LOCK_TIMEOUT_SECONDS}
+    try:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return SimpleEventIsolation()
+    if isinstance(storage, RedisStorage):
+        return storage.create_isolation(lock_kwargs=lock_kwargs)
+    if settings.redis_url:
+        return RedisEventIsolation.from_url(settings.redis_url, key_builder=key_builder(settings),
+                                            lock_kwargs=lock_kwargs)
+    return SimpleEventIsolation()
+
+
+def describe(settings: Settings) -> str:
+    """For the start-up log line: which backends, without any credentials."""
+    from sqlalchemy.engine import make_url
+
+    db = make_url(settings.resolved_database_url)
+    parts = [f"database={db.get_backend_name()}://{db.host or ''}{'/' + db.database if db.database else ''}"]
+    if settings.redis_url:
+        r = make_url(settings.redis_url.replace("rediss://", "redis://", 1))
+        parts.append(f"fsm=redis://{r.host or ''}:{r.port or 6379}/{r.database or 0} prefix={key_builder(settings).prefix}")
+    else:
+        parts.append("fsm=sql")
+    return " ".join(parts)

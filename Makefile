@@ -14,4 +14,4 @@ test-deps:
 	@if [ -f tests/e2e/package.json ]; then npm install --prefix tests/e2e --no-audit --no-fund --loglevel=error; fi
 
 test: test-deps
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -q

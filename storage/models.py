@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -77,6 +77,9 @@ class Application(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("agency", "year", "seq", name="uq_application_number"),
         UniqueConstraint("idempotency_key", name="uq_application_idempotency"),
+        # Covering indexes for the annual-report GROUP BY queries (storage/statistics.py, bench/report_bench.py)
+        Index("ix_application_receipt_span", "receipt_date", "closed_date", "applicant_type", "channel"),
+        Index("ix_application_closing", "closed_date", "applicant_type", "outcome", "original_due", "reply_due"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -119,6 +122,7 @@ class ApplicationEvent(SQLModel, table=True):
     """Append-only log of what happened to an application (who, when, what)."""
 
     __tablename__ = "application_event"
+    __table_args__ = (Index("ix_application_event_app_kind", "application_id", "kind"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True, ondelete="CASCADE")

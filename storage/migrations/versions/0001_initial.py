@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:42:17.352733
+Create Date: 2026-11-25 09:55:19.923408
 """
 from __future__ import annotations
 
@@ -58,8 +58,10 @@ def upgrade() -> None:
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_agency'), ['agency'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_closed_date'), ['closed_date'], unique=False)
+        batch_op.create_index('ix_application_closing', ['closed_date', 'applicant_type', 'outcome', 'original_due', 'reply_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_number'), ['number'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_receipt_date'), ['receipt_date'], unique=False)
+        batch_op.create_index('ix_application_receipt_span', ['receipt_date', 'closed_date', 'applicant_type', 'channel'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_reply_due'), ['reply_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_telegram_user_id'), ['telegram_user_id'], unique=False)
@@ -187,6 +189,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('application_event', schema=None) as batch_op:
+        batch_op.create_index('ix_application_event_app_kind', ['application_id', 'kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_event_application_id'), ['application_id'], unique=False)
 
     op.create_table('dispute_case',
@@ -238,6 +241,7 @@ def downgrade() -> None:
     op.drop_table('dispute_case')
     with op.batch_alter_table('application_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_application_event_application_id'))
+        batch_op.drop_index('ix_application_event_app_kind')
 
     op.drop_table('application_event')
     op.drop_table('staff_member')
@@ -275,8 +279,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_application_telegram_user_id'))
         batch_op.drop_index(batch_op.f('ix_application_status'))
         batch_op.drop_index(batch_op.f('ix_application_reply_due'))
+        batch_op.drop_index('ix_application_receipt_span')
         batch_op.drop_index(batch_op.f('ix_application_receipt_date'))
         batch_op.drop_index(batch_op.f('ix_application_number'))
+        batch_op.drop_index('ix_application_closing')
         batch_op.drop_index(batch_op.f('ix_application_closed_date'))
         batch_op.drop_index(batch_op.f('ix_application_agency'))
 

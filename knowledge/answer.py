@@ -24,6 +24,7 @@ ANSWER_THRESHOLD = 0.34
 SUGGEST_THRESHOLD = 0.12
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
+GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请数量"))
 YES_NO = re.compile(r"吗[?？]?$|有没有|是否|是不是|还在")
 
 COLUMN_INTENTS: dict[str, tuple[str, ...]] = {
@@ -194,6 +195,10 @@ class Answerer:
             if label_grams:
                 wanted = set(query.core) | set(query.extra)
                 score += 0.25 * sum(1 for g in label_grams if g in wanted) / len(label_grams)
+                specific = [g for g in label_grams if g not in GENERIC_LABEL_GRAMS]
+                if (p.col_label in TABLE3_COLUMNS and specific and not (p.row_label or "").startswith("一、")
+                        and not any(g in wanted for g in specific)):
+                    score -= 0.2  # a Table 三 row nothing in the question points to; 新收 is the default
         wants_number = bool(NUMBER_INTENT.search(q))
         if p.kind == "cell":
             col = p.col_label or ""

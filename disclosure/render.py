@@ -337,11 +337,10 @@ def render_chart(data: ReportTables | dict[str, Any], path: str | Path) -> Path:
     ``data`` is a ReportTables (uses its ``extras``) or a dict with ``year``,
     ``received_by_month_channel`` {channel: [12 counts]} and ``closed_by_outcome`` {code: n}.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
+    # Object-oriented API only (no pyplot, no global rc changes): safe to call from a worker thread.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
     from matplotlib.ticker import MaxNLocator
 
     if isinstance(data, ReportTables):
@@ -353,39 +352,43 @@ def render_chart(data: ReportTables | dict[str, Any], path: str | Path) -> Path:
     font_file = chinese_font_path()
     if font_file is None:
         raise RuntimeError("no Chinese font found: install pylopdf-fonts-zh-cn (pip) or fonts-noto-cjk (apt)")
-    font_manager.fontManager.addfont(str(font_file))
-    family = font_manager.FontProperties(fname=str(font_file)).get_name()
-    with plt.rc_context({"font.family": [family], "axes.unicode_minus": False}):
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [1.1, 1]})
-        months = list(range(1, 13))
-        bottom = [0] * 12
-        colors = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3"]
-        for (ch, label), color in zip(CHANNELS.items(), colors):
-            vals = by_month.get(ch, [0] * 12)
-            ax1.bar(months, vals, bottom=bottom, label=label, color=color)
-            bottom = [b + v for b, v in zip(bottom, vals)]
-        ax1.set_xticks(months, [f"{m}月" for m in months])
-        ax1.set_ylabel("申请数（件）")
-        ax1.set_title(f"{year}年 每月收到申请数（按渠道）")
-        ax1.legend(title="申请渠道")
-        items = sorted(((OUTCOMES[c].label if c in OUTCOMES else str(c), n) for c, n in outcomes.items() if n),
-                       key=lambda kv: kv[1])
-        if items:
-            labels, vals = zip(*items)
-            bars = ax2.barh(range(len(vals)), vals, color="#4C72B0")
-            ax2.set_yticks(range(len(vals)), labels)
-            ax2.bar_label(bars, padding=2)
-        else:
-            ax2.text(0.5, 0.5, "本年度暂无办结申请", ha="center", va="center", transform=ax2.transAxes)
-            ax2.set_yticks([])
-        ax1.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax2.set_xlabel("办结数（件）")
-        ax2.set_title(f"{year}年 办理结果构成")
-        fig.tight_layout()
-        path = Path(path)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+    fp = FontProperties(fname=str(font_file))
+    title_fp = FontProperties(fname=str(font_file), size=13)
+
+    fig = Figure(figsize=(13, 5.5))
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    months = list(range(1, 13))
+    bottom = [0] * 12
+    colors = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3"]
+    for (ch, label), color in zip(CHANNELS.items(), colors):
+        vals = by_month.get(ch, [0] * 12)
+        ax1.bar(months, vals, bottom=bottom, label=label, color=color)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    ax1.set_xticks(months, [f"{m}月" for m in months], fontproperties=fp)
+    ax1.set_ylabel("申请数（件）", fontproperties=fp)
+    ax1.set_title(f"{year}年 每月收到申请数（按渠道）", fontproperties=title_fp)
+    ax1.set_ylim(0, max(1, max(bottom)) * 1.3)  # headroom for the one-line legend
+    legend = ax1.legend(title="申请渠道", prop=fp, ncols=5, loc="upper left")
+    legend.get_title().set_fontproperties(fp)
+    items = sorted(((OUTCOMES[c].label if c in OUTCOMES else str(c), n) for c, n in outcomes.items() if n),
+                   key=lambda kv: kv[1])
+    if items:
+        labels, vals = zip(*items)
+        bars = ax2.barh(range(len(vals)), vals, color="#4C72B0")
+        ax2.set_yticks(range(len(vals)), labels, fontproperties=fp)
+        ax2.bar_label(bars, padding=2)
+    else:
+        ax2.text(0.5, 0.5, "本年度暂无办结申请", ha="center", va="center", transform=ax2.transAxes, fontproperties=fp)
+        ax2.set_yticks([])
+        ax2.set_xticks([])
+    ax1.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.set_xlabel("办结数（件）", fontproperties=fp)
+    ax2.set_title(f"{year}年 办理结果构成", fontproperties=title_fp)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
     return path
 
 

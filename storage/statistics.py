@@ -6,12 +6,16 @@ Public API:
   do not add up, naming the rows)
 - ``await year_aggregates(db, year) -> Aggregates``
 - ``await live_stats(db, today) -> dict`` (the chat's /stats)
+- ``await report_bundle(db, year, out_dir) -> ReportBundle`` (the chat's /report: text + xlsx, docx, png)
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -152,3 +156,31 @@ async def live_stats(db: Database, today: date, agency: str | None = None) -> di
         "on_time_rate": ((on_time + extended) / closed) if closed else None,
         "unanswered_questions_this_month": int(unanswered),
     }
+
+
+@dataclass
+class ReportBundle:
+    """What the chat's /report sends: the readable Table 三 message and the files."""
+
+    tables: ReportTables
+    text: str
+    files: list[Path]  # .xlsx, .docx, .png (in that order)
+
+
+async def report_bundle(db: Database, year: int, out_dir: str | Path, fmt: str = "2021") -> ReportBundle:
+    """Build, check and render the year's report; the rendering runs in a worker thread."""
+    from bot.texts.reports import format_table3_message
+    from disclosure.render import to_markdown, write
+
+    tables = await build_report(db, year, fmt)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def render_all() -> list[Path]:
+        stem = f"政府信息公开统计表_{year}_{fmt}"
+        return [write(tables, out / f"{stem}.xlsx"), write(tables, out / f"{stem}.docx"),
+                write(tables, out / f"申请情况图_{year}.png")]
+
+    files = await asyncio.to_thread(render_all)
+    text = to_markdown(tables) if fmt == "legacy" else format_table3_message(tables)
+    return ReportBundle(tables, text, files)

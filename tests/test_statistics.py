@@ -202,3 +202,26 @@ def test_report_bench_smoke_run():
     (res,) = main(["--rows", "3000", "--no-pg", "--repeat", "1", "--cases", "50"])
     assert res["backend"] == "sqlite" and res["rows"] == 3000
     assert res["new_received"] > 0 and res["r_total"] > 0
+
+
+async def test_report_bundle_for_the_chat(db, tmp_path):
+    from storage.statistics import report_bundle
+
+    await sy.load(db)
+    bundle = await report_bundle(db, 2025, tmp_path / "out")
+    assert [p.suffix for p in bundle.files] == [".xlsx", ".docx", ".png"]
+    assert all(p.stat().st_size > 1000 for p in bundle.files)
+    assert "（七）总计：11" in bundle.text and len(bundle.text) < 4096
+    assert bundle.tables.table3 == expected_2021()
+
+
+def test_stats_text():
+    from bot.texts.reports import format_stats
+
+    text = format_stats({"today": "2025-11-05", "open": 2, "due_this_week": 0, "overdue": 1, "closed_this_year": 10,
+                         "on_time": 7, "extended": 2, "late": 1, "on_time_rate": 0.9,
+                         "unanswered_questions_this_month": 2})
+    assert "在办申请：2 件" in text and "90.0%" in text and "已逾期未办结：1 件" in text
+    assert "暂无办结" in format_stats({"today": "x", "open": 0, "due_this_week": 0, "overdue": 0,
+                                   "closed_this_year": 0, "on_time": 0, "extended": 0, "late": 0,
+                                   "on_time_rate": None, "unanswered_questions_this_month": 0})

@@ -22,7 +22,7 @@ from bot.texts import staff as T
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
 from storage import handling as H
 from storage.db import Database
-from storage.staff import ROLES, StaffError, add_staff, list_staff, mask_id, mask_name, remove_staff
+from storage.staff import StaffError, add_staff, list_staff, mask_id, mask_name, remove_staff
 
 staff_app = typer.Typer(help="工作人员与角色 / staff members and roles (handler, approver, admin).", no_args_is_help=True)
 reminders_app = typer.Typer(help="期限提醒 / deadline reminders.", no_args_is_help=True)

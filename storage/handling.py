@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -26,7 +26,7 @@ from disclosure.outcomes import OUTCOMES
 from storage.calendar import load_calendar
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, AuditLog, StaffMember
-from storage.staff import get_staff, has_role, parse_roles
+from storage.staff import get_staff, has_role
 
 log = logging.getLogger(__name__)
 

@@ -240,3 +240,19 @@ async def test_note_and_due(db, settings, app, today):
     today["d"] = date(2026, 12, 18)
     await chat.say(HANDLER, "/due")
     assert "2026-0001" in chat.last_text(HANDLER)
+
+
+async def test_staff_router_in_the_real_dispatcher(db, settings, app, today):
+    """Through bot.factory.create_dispatcher: staff commands reach this router, citizens are refused."""
+    from bot.factory import create_dispatcher
+
+    chat = Chatter(db, settings)
+    chat.dp = create_dispatcher(db, None, settings)
+    await chat.say(HANDLER, "/queue")
+    assert "2026-0001" in chat.last_text(HANDLER)
+    await chat.press(HANDLER, StaffCb(a="corr", app=app.id).pack())
+    await chat.press(HANDLER, StaffCb(a="corp", app=app.id, v="10").pack())
+    await chat.say(HANDLER, "请补充文件名称")
+    assert (await reload(db, app)).status == "correction"
+    await chat.say(CITIZEN, "/app 2026-0001")
+    assert "仅限" in chat.last_text(CITIZEN)

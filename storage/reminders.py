@@ -4,8 +4,10 @@
 calls it every few minutes and ``gongkai reminders run`` once. Each reminder has a unique ledger
 key — (kind, application, the due date it was computed for[, the day for daily kinds], recipient).
 The ledger row is inserted in its own transaction *before* sending, and only the process whose
-insert wins sends: a reminder is never sent twice, across restarts or with two bot processes
-(the price: a crash between insert and send loses that one reminder — at most once, by design).
+insert wins sends: a reminder is never sent twice, across restarts or with two bot processes.
+A claim still ``pending`` after ``CLAIM_LEASE`` belongs to a process that died before sending; the
+next scan takes it over with a conditional update (one winner), so a crash loses no reminder (only
+a crash in the instant between the send and marking it ``sent`` can repeat one).
 A changed deadline has a new due date, hence new keys, hence fresh reminders.
 
 Rules (legal dates in the office's time zone; nothing is sent before ``digest_hour``):
@@ -21,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
@@ -33,7 +35,7 @@ from bot.texts import staff as T
 from disclosure.calendar import missing_next_year
 from storage.db import Database
 from storage.handling import QueueItem, load_calendar, open_queue
-from storage.models import ReminderLedger
+from storage.models import ReminderLedger, utcnow
 from storage.staff import mark_blocked, staff_recipients
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ CORRECTION_NOTICE_LEAD = 1  # working days before the 7-WD correction notice dea
 DIGEST_LINES = 10
 MESSAGE_LIMIT = 3800  # Telegram allows 4096 characters; keep a margin
 MAX_RETRIES = 3
+CLAIM_LEASE = timedelta(minutes=10)  # longer than any scan takes; shorter than the scan interval
 PACE = 0.05  # seconds between any two sends (≈ 20 messages/s, under Telegram's ≈ 30/s)
 PER_CHAT_INTERVAL = 1.0  # seconds between two sends to one chat
 
@@ -171,8 +174,25 @@ async def _claim(db: Database, reminder: Reminder) -> bool:
             await s.commit()
         except IntegrityError:
             await s.rollback()
-            return False
+            return await _reclaim_stale(db, reminder.key)
     return True
+
+
+async def _reclaim_stale(db: Database, key: str) -> bool:
+    """Take over a claim left ``pending`` longer than ``CLAIM_LEASE`` (its process died before sending)."""
+    now = utcnow()
+    async with db.session() as s:
+        result = await s.execute(
+            update(ReminderLedger)
+            .where(ReminderLedger.key == key, ReminderLedger.status == "pending",
+                   ReminderLedger.sent_at < now - CLAIM_LEASE)
+            .values(sent_at=now)
+        )
+        await s.commit()
+    if result.rowcount == 1:
+        log.warning("reminder %s: stale claim taken over", key)
+        return True
+    return False
 
 
 async def _mark(db: Database, keys: list[str], status: str) -> None:

@@ -45,6 +45,7 @@ class StaffCb(CallbackData, prefix="st"):
 class StaffForm(StatesGroup):
     correction_what = State()
     extension_reason = State()
+    note_text = State()
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -96,6 +97,7 @@ def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:
         kb.button(text=T.BTN_CLOSE, callback_data=_cb("close", app.id))
     else:
         return None
+    kb.button(text=T.BTN_NOTE, callback_data=_cb("note", app.id))
     kb.adjust(2)
     return kb.as_markup()
 
@@ -216,6 +218,12 @@ async def on_action(callback: CallbackQuery, callback_data: StaffCb, bot: Bot, s
         if act == "cancel":
             await state.clear()
             await callback.answer(T.CANCELLED)
+            return
+        if act == "note":
+            await state.set_state(StaffForm.note_text)
+            await state.update_data(app=app.id)
+            await callback.answer()
+            await bot.send_message(chat_id=chat_id, text=T.ASK_NOTE)
             return
         if act == "corr":
             kb = InlineKeyboardBuilder()
@@ -365,6 +373,21 @@ async def on_extension_reason(message: Message, bot: Bot, state: FSMContext, db:
     await _done(bot, message.chat.id, db, settings, result)
 
 
+async def on_note_text(message: Message, state: FSMContext, db: Database, settings: Settings | None = None) -> None:
+    settings = _settings(settings)
+    if await _guard(db, settings, message, "handler", "note") is None:
+        await state.clear()
+        return
+    data = await state.get_data()
+    await state.clear()
+    try:
+        await H.add_note(db, int(data["app"]), message.text, actor=_actor(message.from_user.id))
+    except H.HandlingError as exc:
+        await message.answer(str(exc)[:4096])
+        return
+    await message.answer(T.NOTE_SAVED)
+
+
 def get_router() -> Router:
     """A fresh router (a router can be attached to one dispatcher only)."""
     router = Router(name="staff")
@@ -374,6 +397,7 @@ def get_router() -> Router:
     router.message.register(cmd_note, Command("note"))
     router.message.register(on_correction_what, StaffForm.correction_what, F.text)
     router.message.register(on_extension_reason, StaffForm.extension_reason, F.text)
+    router.message.register(on_note_text, StaffForm.note_text, F.text)
     router.callback_query.register(on_action, StaffCb.filter())
     router.callback_query.register(on_forged, F.data.startswith("st:"))
     return router

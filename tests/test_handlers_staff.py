@@ -240,6 +240,14 @@ async def test_note_and_due(db, settings, app, today):
     today["d"] = date(2026, 12, 18)
     await chat.say(HANDLER, "/due")
     assert "2026-0001" in chat.last_text(HANDLER)
+    await chat.press(HANDLER, StaffCb(a="note", app=app.id).pack())
+    await chat.say(HANDLER, "申请人来电询问进度")
+    assert chat.last_text(HANDLER) == "备注已记录。"
+    async with db.session() as s:
+        notes = [e.reason for e in (await s.execute(select(ApplicationEvent))).scalars()]
+    assert notes == ["已电话联系申请人", "申请人来电询问进度"]
+    await chat.press(CITIZEN, StaffCb(a="note", app=app.id).pack())
+    assert "仅限" in chat.session.alerts()[-1].text
 
 
 async def test_staff_router_in_the_real_dispatcher(db, settings, app, today):

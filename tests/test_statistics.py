@@ -225,3 +225,19 @@ def test_stats_text():
     assert "暂无办结" in format_stats({"today": "x", "open": 0, "due_this_week": 0, "overdue": 0,
                                    "closed_this_year": 0, "on_time": 0, "extended": 0, "late": 0,
                                    "on_time_rate": None, "unanswered_questions_this_month": 0})
+
+
+async def test_live_stats_due_this_week(db):
+    await sy.load(db)
+    stats = await live_stats(db, date(2025, 11, 24))  # Monday; N10 is due Friday 11-28, C2 long overdue
+    assert (stats["open"], stats["due_this_week"], stats["overdue"]) == (2, 1, 1)
+    stats = await live_stats(db, date(2025, 11, 29))  # Saturday: N10 now overdue, week ends tomorrow
+    assert (stats["due_this_week"], stats["overdue"]) == (0, 2)
+
+
+def test_chat_message_2019_layout_has_single_other_row():
+    from bot.texts.reports import format_table3_message
+
+    text = format_table3_message(compute_report(2025, "2019", sy.records(), sy.case_records()))
+    assert "　（六）其他处理：2（自然人 1，公益组织 1）" in text
+    assert "逾期不补正" not in text

@@ -8,6 +8,7 @@ An agency name is a chain of places (省/市/区/县/镇/乡/街道) followed by
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 # Full organ names with the short forms people use. Order matters only for readability;
@@ -156,16 +157,20 @@ def canonical_agency(raw: str, body: str = "") -> str:
     return raw
 
 
+@lru_cache(maxsize=8)
+def _organ_forms(extra: frozenset[str]) -> list[tuple[str, str]]:
+    if not extra:
+        return _ORGAN_FORMS
+    return sorted(_ORGAN_FORMS + [(e, e) for e in extra if e not in ORGANS], key=lambda p: -len(p[0]))
+
+
 def find_organs(text: str, extra: set[str] | frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
     """Organ mentions in ``text`` as (start, end, canonical organ), longest match first.
 
     ``extra``: organ names of loaded reports that the built-in vocabulary does not know."""
     found: list[tuple[int, int, str]] = []
     taken = [False] * len(text)
-    forms = _ORGAN_FORMS
-    if extra:
-        forms = sorted(forms + [(e, e) for e in extra if e not in ORGANS], key=lambda p: -len(p[0]))
-    for form, full in forms:
+    for form, full in _organ_forms(frozenset(extra)):
         start = text.find(form)
         while start != -1:
             end = start + len(form)

@@ -17,9 +17,11 @@ ORGANS = ("交通运输局", "科学技术局", "水务局", "人民政府", "�
 
 
 def random_place(rng: random.Random, taken: set[str]) -> str:
+    """A new two-character place stem, three characters once most pairs are used."""
+    length = 2 if len(taken) < len(PLACE_CHARS) ** 2 // 2 else 3
     while True:
-        stem = rng.choice(PLACE_CHARS) + rng.choice(PLACE_CHARS)
-        if stem[0] != stem[1] and stem not in taken:
+        stem = "".join(rng.choice(PLACE_CHARS) for _ in range(length))
+        if len(set(stem)) == length and stem not in taken:
             taken.add(stem)
             return stem
 

@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from rapidfuzz.distance import Levenshtein
-
 from knowledge.agencies import PLACE_SUFFIXES, AgencyName, find_organs, parse_agency
 from knowledge.text import fold
 
@@ -81,22 +79,47 @@ def _place_forms(refs: list[ReportRef]) -> dict[str, str]:
     return forms
 
 
-def _near_miss(candidate: str, stems: set[str]) -> bool:
-    return any(
-        len(candidate) == len(stem) and candidate != stem and Levenshtein.distance(candidate, stem) == 1
-        for stem in stems
-    )
-
-
 class Gazetteer:
     """Place and organ names of the loaded reports, prepared once per knowledge base."""
 
     def __init__(self, refs: list[ReportRef]) -> None:
         self.refs = refs
         self.place_forms = _place_forms(refs)
-        self.forms_longest_first = sorted(self.place_forms, key=len, reverse=True)
         self.stems = set(self.place_forms.values())
         self.organs = frozenset(ref.name.organ for ref in refs if ref.name.organ)
+        self.max_form = max((len(f) for f in self.place_forms), default=0)
+        # one-character wildcards of every stem: 青禾 → {"?禾", "青?"}; a near miss shares one
+        self.wildcards: dict[str, set[str]] = {}
+        for stem in self.stems:
+            for i in range(len(stem)):
+                self.wildcards.setdefault(stem[:i] + "?" + stem[i + 1:], set()).add(stem)
+
+    def places_in(self, text: str) -> set[str]:
+        """Stems of every known place written anywhere in ``text``."""
+        found: set[str] = set()
+        for i in range(len(text)):
+            for length in range(2, min(self.max_form, len(text) - i) + 1):
+                stem = self.place_forms.get(text[i:i + length])
+                if stem:
+                    found.add(stem)
+        return found
+
+    def place_at_end(self, text: str) -> str | None:
+        """The stem of the longest known place form ``text`` ends with."""
+        for length in range(min(self.max_form, len(text)), 1, -1):
+            stem = self.place_forms.get(text[-length:])
+            if stem:
+                return stem
+        return None
+
+    def near_miss(self, candidate: str) -> set[str]:
+        """Known stems one character off ``candidate`` (same length)."""
+        if candidate in self.stems:
+            return set()
+        out: set[str] = set()
+        for i in range(len(candidate)):
+            out |= self.wildcards.get(candidate[:i] + "?" + candidate[i + 1:], set())
+        return out
 
 
 def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = None,
@@ -104,35 +127,30 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
     text = fold(question)
     years = question_years(text, today)
     gaz = gazetteer if gazetteer is not None and gazetteer.refs is refs else Gazetteer(refs)
-    place_forms = gaz.place_forms
-    stems = gaz.stems
     extra_organs = gaz.organs
 
-    named_places: set[str] = set()
-    for form in gaz.forms_longest_first:
-        if form in text:
-            named_places.add(place_forms[form])
+    named_places = gaz.places_in(text)
     # A place written with its suffix that is one character off a known one: 青河市 vs 青禾市.
     suffixes = "|".join(PLACE_SUFFIXES)
     for m in re.finditer(rf"([\u4e00-\u9fff]{{2,4}}?)(?:{suffixes})", text):
         cand = m.group(1)
-        if cand not in stems and _near_miss(cand, stems) and not any(s in text for s in stems if _near_miss(cand, {s}) and s in cand):
+        if gaz.near_miss(cand) and not (gaz.near_miss(cand) & named_places):
             return Resolution([], refused="near_miss", named_agency=True, years=years)
 
     organs: list[str] = []
     for start, end, organ in find_organs(text, extra_organs):
         before = text[max(0, start - 6):start]
         if organ == "人民政府" and not (before[-1:] in ("省", "市", "区", "县", "镇", "乡", "州") or
-                                     any(before.endswith(f) for f in place_forms)):
+                                     gaz.place_at_end(before)):
             continue  # 政府网站 / 政府信息: not an agency
         prefix = re.split(r"[^\u4e00-\u9fff]", before)[-1]
-        known = next((f for f in gaz.forms_longest_first if prefix.endswith(f)), None) if prefix else None
+        known = gaz.place_at_end(prefix) if prefix else None
         if known:
-            named_places.add(place_forms[known])
+            named_places.add(known)
         else:
             tail = prefix[-2:]
             bare = re.sub(rf"({suffixes})$", "", prefix)
-            if tail and tail not in NOT_PLACES and (_near_miss(tail, stems) or _near_miss(bare[-2:], stems)):
+            if tail and tail not in NOT_PLACES and (gaz.near_miss(tail) or gaz.near_miss(bare[-2:])):
                 return Resolution([], refused="near_miss", named_agency=True, years=years)
             if prefix and prefix[-1] in "省市区县镇乡州" and len(bare) >= 2 and bare[-2:] not in NOT_PLACES:
                 return Resolution([], refused="unknown_place", named_agency=True, years=years)

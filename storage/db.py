@@ -60,26 +60,46 @@ def create_engine_for(url: str) -> AsyncEngine:
     return engine
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (synchronous; safe to call on every start)."""
-    from alembic import command
+def _alembic_config(url: str):
     from alembic.config import Config
 
-    _ensure_sqlite_dir(url)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
+    return cfg
+
+
+def _at_head(cfg, url: str) -> bool:
+    """True when the database is already at the latest revision (the common start-up case)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    engine = create_engine(sync_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads()) == heads
+    finally:
+        engine.dispose()
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (synchronous; safe to call on every start)."""
+    from alembic import command
+
+    _ensure_sqlite_dir(url)
+    cfg = _alembic_config(url)
+    if revision == "head" and _at_head(cfg, url):
+        return
     command.upgrade(cfg, revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     from alembic import command
-    from alembic.config import Config
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
-    command.downgrade(cfg, revision)
+    command.downgrade(_alembic_config(url), revision)
 
 
 class Database:

@@ -21,7 +21,9 @@ def _logging(level: int) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def run_bot(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging")) -> None:
+def run_bot(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging"),
+            webhook: bool = typer.Option(False, "--webhook", help="Serve a webhook (GONGKAI_WEBHOOK_URL, "
+                                         "GONGKAI_WEBHOOK_SECRET) instead of long polling")) -> None:
     """Run the Telegram bot with long polling (needs GONGKAI_BOT_TOKEN)."""
     from bot.runner import RunError, run_polling
 
@@ -36,7 +38,12 @@ def run_bot(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug l
         fail("GONGKAI_BOT_TOKEN 格式不正确（应形如 123456:ABC…）。")
     _logging(logging.DEBUG if verbose else logging.INFO)
     try:
-        run(lambda db: run_polling(db, settings))
+        if webhook:  # bot/webhook.py: several processes behind a reverse proxy
+            from bot.webhook import run_webhook
+
+            run(lambda db: run_webhook(db, settings))
+        else:
+            run(lambda db: run_polling(db, settings))
     except RunError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

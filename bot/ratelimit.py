@@ -85,12 +85,13 @@ class RedisCounter:
         return int(count)
 
 
-def make_counter(settings: Settings) -> WindowCounter:
+def make_counter(settings: Settings, redis=None) -> WindowCounter:
+    """Redis (shared by every process; ``redis`` reuses the FSM storage's client) or in-process."""
     if settings.redis_url:
-        from redis.asyncio import Redis
+        from bot.storage_select import redis_client
 
         prefix = (getattr(settings, "redis_prefix", None) or "gongkai").strip() or "gongkai"
-        return RedisCounter(Redis.from_url(settings.redis_url), prefix)
+        return RedisCounter(redis if redis is not None else redis_client(settings), prefix)
     return MemoryCounter()
 
 
@@ -192,6 +193,8 @@ class RateLimitMiddleware(BaseMiddleware):
 
 def install(dp: Dispatcher, db: Database, settings: Settings, counter: WindowCounter | None = None) -> RateLimitMiddleware:
     """Register the limits on ``dp`` (after the FSM and dedup middlewares)."""
+    if counter is None:
+        counter = make_counter(settings, getattr(dp.storage, "redis", None))
     middleware = RateLimitMiddleware(db, settings, counter)
     dp.update.outer_middleware(middleware)
     return middleware

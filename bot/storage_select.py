@@ -21,6 +21,8 @@ from storage.db import Database
 FORM_TTL = timedelta(days=30)
 # A Redis lock older than this is considered abandoned (its process died while handling an update).
 LOCK_TIMEOUT_SECONDS = 60
+REDIS_MAX_CONNECTIONS = 50  # per process
+REDIS_POOL_TIMEOUT = 20  # seconds to wait for a free connection before the update fails
 
 
 def key_builder(settings: Settings) -> DefaultKeyBuilder:
@@ -28,13 +30,23 @@ def key_builder(settings: Settings) -> DefaultKeyBuilder:
     return DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True, with_destiny=True)
 
 
+def redis_client(settings: Settings):
+    """A client whose pool *waits* for a free connection (the default pool raises "Too many
+    connections" when a burst of updates needs more than its limit at once)."""
+    from redis.asyncio import BlockingConnectionPool, Redis
+
+    pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=REDIS_MAX_CONNECTIONS,
+                                           timeout=REDIS_POOL_TIMEOUT)
+    return Redis(connection_pool=pool)
+
+
 def make_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
     """``RedisStorage`` when ``GONGKAI_REDIS_URL`` is set, else the SQL storage (``fsm_record`` table)."""
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url, key_builder=key_builder(settings),
-                                     state_ttl=FORM_TTL, data_ttl=FORM_TTL)
+        return RedisStorage(redis_client(settings), key_builder=key_builder(settings),
+                            state_ttl=FORM_TTL, data_ttl=FORM_TTL)
     from storage.fsm import SqlStorage
 
     return SqlStorage(db)
@@ -50,8 +62,7 @@ def make_isolation(settings: Settings, storage: BaseStorage | None = None) -> Ba
     if isinstance(storage, RedisStorage):
         return storage.create_isolation(lock_kwargs=lock_kwargs)
     if settings.redis_url:
-        return RedisEventIsolation.from_url(settings.redis_url, key_builder=key_builder(settings),
-                                            lock_kwargs=lock_kwargs)
+        return RedisEventIsolation(redis_client(settings), key_builder=key_builder(settings), lock_kwargs=lock_kwargs)
     return SimpleEventIsolation()
 
 

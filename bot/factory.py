@@ -35,7 +35,7 @@ from storage.models import ProcessedUpdate, StaffMember
 
 log = logging.getLogger(__name__)
 
-OPTIONAL_ROUTER_MODULES = ("handlers.staff",)
+OPTIONAL_ROUTER_MODULES = ("handlers.staff", "handlers.reports")
 PROCESSED_UPDATE_TTL = timedelta(days=3)
 PRUNE_EVERY = 1000
 

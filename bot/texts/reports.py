@@ -117,3 +117,8 @@ def format_table3_message(tables: Any) -> str:
 def format_stats(stats: dict[str, Any]) -> str:
     rate = stats.get("on_time_rate")
     return STATS.format(**{**stats, "rate": f"{rate:.1%}" if rate is not None else STATS_NO_RATE})
+
+
+# --- chat /report (handlers/reports.py) ------------------------------------------------------------
+REPORT_YEAR_RANGE = "年份超出范围：请输入 {first} 至 {last} 年之间的年份，例如 /report {last}。"
+REPORT_CHAT_INVARIANT = "统计数据校验未通过，报表未生成。请核对以下数据后再试：\n{details}"

@@ -23,12 +23,11 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import ErrorEvent, TelegramObject, Update
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings
 from bot.texts import common as C
+from storage.batching import QuestionLogWriter, UpdateClaims, write_lock
 from storage.db import Database
 from storage.fsm import SqlStorage
 from storage.models import ProcessedUpdate, StaffMember
@@ -93,11 +92,13 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class DedupMiddleware(BaseMiddleware):
-    """Drops an update whose id was already handled (polling re-delivery, webhook retry)."""
+    """Drops an update whose id was already handled (polling re-delivery, webhook retry).
+
+    The claim is committed before the handler runs (group-committed with concurrent updates)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._insert = sqlite_insert if db.is_sqlite else pg_insert
+        self.claims = UpdateClaims(db)
         self._seen = 0
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -106,19 +107,20 @@ class DedupMiddleware(BaseMiddleware):
             return await handler(event, data)
         bot: Bot | None = data.get("bot")
         bot_id = bot.id if bot is not None else 0
-        session = data["session"]
-        stmt = self._insert(ProcessedUpdate).values(update_id=event.update_id, bot_id=bot_id,
-                                                    at=datetime.now(timezone.utc)).on_conflict_do_nothing()
-        result = await session.execute(stmt)
-        self._seen += 1
-        if self._seen % PRUNE_EVERY == 0:
-            cutoff = datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL
-            await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))
-        await session.commit()
-        if result.rowcount == 0:
+        if not await self.claims.claim(event.update_id, bot_id, datetime.now(timezone.utc)):
             log.info("duplicate update %s dropped", event.update_id)
             return None
+        self._seen += 1
+        if self._seen % PRUNE_EVERY == 0:
+            await self._prune()
         return await handler(event, data)
+
+    async def _prune(self) -> None:
+        cutoff = datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL
+        async with write_lock(self.db):
+            async with self.db.session() as s:
+                await s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))
+                await s.commit()
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -195,6 +197,15 @@ def create_isolation(settings: Settings, storage: BaseStorage | None = None) -> 
     return make_isolation(settings, storage)
 
 
+def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | None:
+    """Group-committed question log for the real QA service (its rows are ``knowledge.service.log_row``)."""
+    try:
+        from knowledge.service import QAService
+    except ImportError:  # pragma: no cover
+        return None
+    return QuestionLogWriter(db) if isinstance(qa_service, QAService) else None
+
+
 def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
                       storage: BaseStorage | None = None) -> Dispatcher:
     """A new Dispatcher with new routers (a router can be attached to one dispatcher only)."""
@@ -209,6 +220,7 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
         db=db,
         qa=qa_service,
         settings=settings,
+        question_log=_question_log_writer(db, qa_service),
     )
     dp.update.outer_middleware(DbSessionMiddleware(db))
     dp.update.outer_middleware(DedupMiddleware(db))
@@ -216,11 +228,13 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
 
     install_rate_limits(dp, db, settings)
     dp.include_router(_errors_router())
+    # Questions first: the hot path (plain text outside any form) then skips every command filter.
+    # Its handlers only take /ask, default-state text that is not a command, and its own buttons.
+    dp.include_router(questions.get_router())
     dp.include_router(common.get_router())
     dp.include_router(my.get_router())
     for router in _optional_routers():
         dp.include_router(router)
     dp.include_router(apply.get_router())
-    dp.include_router(questions.get_router())
     dp.include_router(common.get_fallback_router())
     return dp

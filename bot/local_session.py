@@ -31,6 +31,7 @@ class SentMessage:
     text: str
     reply_markup: dict | None = None
     edited: bool = False
+    markup_only: bool = False  # editMessageReplyMarkup: same text, new (or no) buttons
 
     def buttons(self) -> list[tuple[str, str]]:
         """(text, callback_data) of the inline keyboard, row by row."""
@@ -124,7 +125,8 @@ class LocalSession(BaseSession):
             chat_id, mid = int(params.get("chat_id", 0)), int(params.get("message_id", 0))
             old = self.messages.get((chat_id, mid))
             text = params.get("text", old.text if old else "")
-            msg = SentMessage(chat_id, mid, text, params.get("reply_markup"), edited=True)
+            msg = SentMessage(chat_id, mid, text, params.get("reply_markup"), edited=True,
+                              markup_only=name == "editMessageReplyMarkup")
             self.messages[(chat_id, mid)] = msg
             self.sent.append(msg)
             return self._message(chat_id, mid, text, msg.reply_markup)

@@ -138,6 +138,8 @@ async def run_console(db: Database, settings: Settings, *, read: Callable[[str],
         if not line.strip():
             continue
         for msg in await console.send(line):
+            if msg.markup_only and not msg.buttons():
+                continue  # buttons removed from an earlier message: nothing new to read
             write("机器人> " + render_message(msg))
     await console.bot.session.close()
 

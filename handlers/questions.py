@@ -70,7 +70,17 @@ def _button_label(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def answer_question(message: Message, text: str, *, user_id: int, state: FSMContext, qa, db: Database) -> None:
+async def log_question(qa, db: Database, answer, user_id: int, question_log=None) -> None:
+    if question_log is not None:
+        from knowledge.service import log_row
+
+        await question_log.add(log_row(answer, "telegram", user_id))
+    else:
+        await qa.log(db, answer, channel="telegram", user_id=user_id)
+
+
+async def answer_question(message: Message, text: str, *, user_id: int, state: FSMContext, qa, db: Database,
+                          question_log=None) -> None:
     text = text.strip()
     if not text:
         await message.answer(T.ASK_PROMPT)
@@ -82,7 +92,7 @@ async def answer_question(message: Message, text: str, *, user_id: int, state: F
         await message.answer(T.SERVICE_UNAVAILABLE)
         return
     answer = qa.answer(text)
-    await qa.log(db, answer, channel="telegram", user_id=user_id)
+    await log_question(qa, db, answer, user_id, question_log)
     reply, suggestions = render(answer)
     markup = None
     if answer.answer is None:
@@ -106,14 +116,17 @@ def _uid(message: Message) -> int:
     return message.from_user.id if message.from_user is not None else message.chat.id
 
 
-async def on_question(message: Message, state: FSMContext, qa, db: Database) -> None:
-    await answer_question(message, message.text or "", user_id=_uid(message), state=state, qa=qa, db=db)
+async def on_question(message: Message, state: FSMContext, qa, db: Database, question_log=None) -> None:
+    await answer_question(message, message.text or "", user_id=_uid(message), state=state, qa=qa, db=db,
+                          question_log=question_log)
 
 
-async def on_ask(message: Message, command: CommandObject, state: FSMContext, qa, db: Database) -> None:
+async def on_ask(message: Message, command: CommandObject, state: FSMContext, qa, db: Database,
+                 question_log=None) -> None:
     if await state.get_state() is not None:
         await state.clear()
-    await answer_question(message, command.args or "", user_id=_uid(message), state=state, qa=qa, db=db)
+    await answer_question(message, command.args or "", user_id=_uid(message), state=state, qa=qa, db=db,
+                          question_log=question_log)
 
 
 async def _pending(state: FSMContext, token: str) -> dict | None:
@@ -122,7 +135,8 @@ async def _pending(state: FSMContext, token: str) -> dict | None:
     return entry if isinstance(entry, dict) else None
 
 
-async def on_suggestion(callback: CallbackQuery, callback_data: AskCb, state: FSMContext, qa, db: Database) -> None:
+async def on_suggestion(callback: CallbackQuery, callback_data: AskCb, state: FSMContext, qa, db: Database,
+                        question_log=None) -> None:
     entry = await _pending(state, callback_data.token)
     suggestions = entry.get("s", []) if entry else []
     if not (0 <= callback_data.index < len(suggestions)) or not isinstance(callback.message, Message):
@@ -130,7 +144,7 @@ async def on_suggestion(callback: CallbackQuery, callback_data: AskCb, state: FS
         return
     await callback.answer()
     await answer_question(callback.message, str(suggestions[callback_data.index]), user_id=callback.from_user.id,
-                          state=state, qa=qa, db=db)
+                          state=state, qa=qa, db=db, question_log=question_log)
 
 
 async def on_apply_about(callback: CallbackQuery, callback_data: AskCb, state: FSMContext) -> None:

@@ -2,11 +2,17 @@
 
 State and data are stored as plain strings and JSON (never pickle), so a record can be read, audited
 and deleted with SQL. A key whose state is cleared and whose data is empty is deleted.
+
+The SQL storage is the one-process deployment (several processes use Redis, see
+``bot/storage_select.py``), so this process is the only writer: reads are served from a bounded
+write-through cache, and every change is committed before it is acknowledged.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,8 +22,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage.batching import write_lock
 from storage.db import Database
 from storage.models import FsmRecord, utcnow
+
+CACHE_SIZE = 50_000
 
 
 def storage_key_str(key: StorageKey) -> str:
@@ -38,42 +47,64 @@ def _json_copy(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class SqlStorage(BaseStorage):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, cache: bool = True, cache_size: int = CACHE_SIZE) -> None:
         self.db = db
         self._insert = sqlite_insert if db.is_sqlite else pg_insert
+        self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] | None = OrderedDict() if cache else None
+        self._cache_size = cache_size
 
-    async def _upsert(self, key: str, values: dict[str, Any], *, maybe_empty: bool) -> None:
-        now = utcnow()
-        stmt = self._insert(FsmRecord).values(key=key, updated_at=now, **values)
-        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={**values, "updated_at": now})
+    def _remember(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        if self._cache is None:
+            return
+        self._cache[key] = (state, data)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _load(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        if self._cache is not None and key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
         async with self.db.session() as s:
-            await s.execute(stmt)
-            if maybe_empty:
-                row = (await s.execute(select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))).first()
-                if row is not None and row.state is None and not row.data:
+            row = (await s.execute(select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))).first()
+        value = (row.state, dict(row.data or {})) if row is not None else (None, {})
+        self._remember(key, *value)
+        return value
+
+    async def _write(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        now = utcnow()
+        async with write_lock(self.db):
+            async with self.db.session() as s:
+                if state is None and not data:
                     await s.execute(delete(FsmRecord).where(FsmRecord.key == key))
-            await s.commit()
+                else:
+                    values = {"state": state, "data": data, "updated_at": now}
+                    stmt = self._insert(FsmRecord).values(key=key, **values)
+                    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_=values)
+                    await s.execute(stmt)
+                await s.commit()
+        self._remember(key, state, data)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        await self._upsert(storage_key_str(key), {"state": value}, maybe_empty=value is None)
+        k = storage_key_str(key)
+        _, data = await self._load(k)
+        await self._write(k, value, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self.db.session() as s:
-            result = await s.execute(select(FsmRecord.state).where(FsmRecord.key == storage_key_str(key)))
-            return result.scalar_one_or_none()
+        return (await self._load(storage_key_str(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, Mapping):
             raise TypeError(f"FSM data must be a mapping, not {type(data).__name__}")
         payload = _json_copy(data)
-        await self._upsert(storage_key_str(key), {"data": payload}, maybe_empty=not payload)
+        k = storage_key_str(key)
+        state, _ = await self._load(k)
+        await self._write(k, state, payload)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.db.session() as s:
-            result = await s.execute(select(FsmRecord.data).where(FsmRecord.key == storage_key_str(key)))
-            data = result.scalar_one_or_none()
-        return dict(data) if data else {}
+        return copy.deepcopy((await self._load(storage_key_str(key)))[1])
 
     async def close(self) -> None:
-        return None
+        if self._cache is not None:
+            self._cache.clear()

@@ -73,3 +73,13 @@ async def test_data_is_json_never_pickle(db):
     rows = await _rows(db)
     assert rows[0].data == {"ok": True}
     assert isinstance(rows[0].data, dict)
+
+
+async def test_uncached_storage_sees_the_same_rows(db):
+    cached, plain = SqlStorage(db), SqlStorage(db, cache=False)
+    await cached.set_state(KEY, "Form:name")
+    await cached.set_data(KEY, {"x": [1]})
+    assert await plain.get_state(KEY) == "Form:name" and await plain.get_data(KEY) == {"x": [1]}
+    data = await cached.get_data(KEY)
+    data["x"].append(2)  # a caller mutating what it got must not change the stored form
+    assert await cached.get_data(KEY) == {"x": [1]}

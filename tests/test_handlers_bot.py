@@ -141,3 +141,37 @@ async def test_console_conversation_with_numbered_buttons(db):
     assert "[1] 自然人" in text and "[2] 法人或其他组织" in text
     assert "请核对您的申请" in text and "申请编号：" in text
     assert "办理中" in out[-1]
+
+
+async def test_update_claims_group_commit_and_duplicates_in_one_batch(db):
+    import asyncio
+    from datetime import datetime, timezone
+
+    from storage.batching import UpdateClaims
+    from storage.models import ProcessedUpdate
+
+    claims = UpdateClaims(db)
+    now = datetime.now(timezone.utc)
+    ids = [1, 2, 3, 2, 1, 4] * 5
+    results = await asyncio.gather(*(claims.claim(i, 42, now) for i in ids))
+    assert sum(results) == 4  # each update id wins exactly once, even inside one batch
+    assert [i for i, ok in zip(ids, results) if ok] == [1, 2, 3, 4]
+    assert await claims.claim(3, 42, now) is False
+    assert await claims.claim(3, 43, now) is True  # another bot's update 3
+    async with db.session() as s:
+        assert len(list((await s.execute(select(ProcessedUpdate))).scalars())) == 5
+
+
+async def test_question_log_writer_batches_concurrent_rows(db):
+    import asyncio
+
+    from knowledge.service import log_row
+    from knowledge.types import Answer
+    from storage.batching import QuestionLogWriter
+    from storage.models import QuestionLog
+
+    writer = QuestionLogWriter(db)
+    await asyncio.gather(*(writer.add(log_row(Answer(f"问题{i}", None, None, 0.0), "telegram", i)) for i in range(50)))
+    async with db.session() as s:
+        rows = list((await s.execute(select(QuestionLog))).scalars())
+    assert sorted(r.user_id for r in rows) == list(range(50)) and {r.channel for r in rows} == {"telegram"}

@@ -1,0 +1,125 @@
+"""Group commit for the bot's hot write paths (processed update ids, the question log).
+
+Concurrent updates each need one small INSERT. One transaction per INSERT makes SQLite writers
+queue on the database lock, and SQLite's busy handler sleeps in growing steps while it waits, so
+throughput collapses under load. Here the rows of concurrent callers are written together: the first
+caller starts a flush; everyone who arrives meanwhile joins the next batch; each caller awaits the
+commit that contains its row (nothing is acknowledged before it is durable).
+
+``write_lock(db)`` serialises this process's SQLite write transactions on an asyncio lock instead of
+the busy handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Sequence
+from contextlib import nullcontext
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.db import Database
+from storage.models import ProcessedUpdate, QuestionLog
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+_locks: "weakref.WeakKeyDictionary[Database, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
+def write_lock(db: Database):
+    """An asyncio lock around SQLite write transactions of this process (no-op on PostgreSQL)."""
+    if not db.is_sqlite:
+        return nullcontext()
+    lock = _locks.get(db)
+    if lock is None:
+        lock = _locks[db] = asyncio.Lock()
+    return lock
+
+
+class _Batcher:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[tuple[Any, asyncio.Future]] = []
+        self._flusher: asyncio.Task | None = None
+
+    async def _write(self, items: list[Any]) -> list[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def submit(self, item: Any) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_loop())
+        return future
+
+    async def _flush_loop(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                async with write_lock(self.db):
+                    results = await self._write([item for item, _ in batch])
+            except BaseException as exc:  # every waiter sees the failure; nothing half-acknowledged
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), result in zip(batch, results):
+                if not future.done():
+                    future.set_result(result)
+
+    async def drain(self) -> None:
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+
+
+class UpdateClaims(_Batcher):
+    """``await claim(update_id, bot_id)`` → True the first time an update is seen, False for a repeat."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._insert = sqlite_insert if db.is_sqlite else pg_insert
+
+    async def claim(self, update_id: int, bot_id: int, at) -> bool:
+        return await self.submit((update_id, bot_id, at))
+
+    async def _write(self, items: list[tuple[int, int, Any]]) -> list[bool]:
+        first: dict[tuple[int, int], int] = {}
+        rows = []
+        for i, (update_id, bot_id, at) in enumerate(items):
+            if (update_id, bot_id) not in first:
+                first[(update_id, bot_id)] = i
+                rows.append({"update_id": update_id, "bot_id": bot_id, "at": at})
+        stmt = (
+            self._insert(ProcessedUpdate)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(ProcessedUpdate.update_id, ProcessedUpdate.bot_id)
+        )
+        async with self.db.session() as s:
+            inserted = {(r[0], r[1]) for r in (await s.execute(stmt)).all()}
+            await s.commit()
+        return [
+            (update_id, bot_id) in inserted and first[(update_id, bot_id)] == i
+            for i, (update_id, bot_id, _) in enumerate(items)
+        ]
+
+
+class QuestionLogWriter(_Batcher):
+    """``await add(row)`` writes one ``question_log`` row (as built by ``knowledge.service.log_row``)."""
+
+    async def add(self, row: dict) -> None:
+        await self.submit(row)
+
+    async def _write(self, items: Sequence[dict]) -> list[None]:
+        async with self.db.session() as s:
+            await s.execute(insert(QuestionLog), list(items))
+            await s.commit()
+        return [None] * len(items)

@@ -475,8 +475,8 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
         created = await create_application(
             db, draft, idempotency_key=key, received_at=datetime.now(timezone.utc), settings=settings
         )
-    except Exception:
-        log.exception("application submission failed (user %s)", user_id)
+    except Exception as exc:  # type only: a database error's text would carry the applicant's data
+        log.error("application submission failed (user %s): %s", user_id, type(exc).__name__)
         await callback.answer()
         await callback.message.answer(T.SUBMIT_FAILED)
         return

@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from bot.settings import Settings, get_settings
 from disclosure.deadlines import Deadline
 from disclosure.validation import mask_id, mask_phone
+from storage.batching import write_lock
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, NumberCounter
 
@@ -141,7 +142,7 @@ async def create_application(
 
     for attempt in range(MAX_ATTEMPTS):
         try:
-            async with db.session() as s:
+            async with write_lock(db), db.session() as s:
                 seq = await _next_seq(s, insert, agency, year)
                 app = Application(
                     agency=agency,

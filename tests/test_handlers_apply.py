@@ -314,3 +314,26 @@ async def test_apply_about_an_unanswered_question_prefills_description(db):
     await chat.press("当场查阅、抄录")
     await chat.press("当面领取")
     assert "某某项目的环评报告在哪里看" in chat.last()
+
+
+async def test_create_application_numbers_under_concurrency_and_idempotency(db):
+    from storage.applications import ApplicationDraft, create_application, list_for_user
+
+    draft = ApplicationDraft(applicant_type="natural_person", name="张三", description="某文件", telegram_user_id=5)
+    late_evening = datetime(2026, 11, 23, 17, 30, tzinfo=timezone.utc)  # 01:30 on the 24th in Shanghai
+    results = await asyncio.gather(*(
+        create_application(db, draft, idempotency_key=f"k{i % 20}", received_at=late_evening, agency="甲局")
+        for i in range(40)
+    ))
+    numbers = sorted({r.application.number for r in results})
+    assert numbers == [f"2026-{i:04d}" for i in range(1, 21)]  # unique, no gaps
+    assert sum(r.created for r in results) == 20
+    other = await create_application(db, draft, idempotency_key="other-agency", received_at=late_evening,
+                                     agency="乙局")
+    assert other.application.number == "2026-0001"  # numbering is per agency
+    app = results[0].application
+    assert app.receipt_date.isoformat() == "2026-11-24" and app.confirmed_at == late_evening
+    assert app.reply_due.isoformat() == "2026-12-22"  # 20 working days after the receipt date
+    assert len(await list_for_user(db, 5, limit=100)) == 21 and await list_for_user(db, 6) == []
+    with pytest.raises(ValueError):
+        await create_application(db, draft, idempotency_key="naive", received_at=datetime(2026, 11, 23, 9, 0))

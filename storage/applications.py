@@ -125,7 +125,10 @@ async def create_application(
 ) -> Created:
     """Create the application (or return the one already created for ``idempotency_key``)."""
     settings = settings or get_settings()
-    received_at = (received_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    received_at = received_at or datetime.now(timezone.utc)
+    if received_at.tzinfo is None:
+        raise ValueError("receipt instant must be timezone-aware")
+    received_at = received_at.astimezone(timezone.utc)
     agency = agency if agency is not None else (settings.home_agency or "")
     receipt_date = legal_date(received_at, settings.timezone)
     year = receipt_date.year

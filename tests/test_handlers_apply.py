@@ -337,3 +337,17 @@ async def test_create_application_numbers_under_concurrency_and_idempotency(db):
     assert len(await list_for_user(db, 5, limit=100)) == 21 and await list_for_user(db, 6) == []
     with pytest.raises(ValueError):
         await create_application(db, draft, idempotency_key="naive", received_at=datetime(2026, 11, 23, 9, 0))
+
+
+async def test_receipt_marks_a_provisional_due_date(db):
+    from handlers.apply import receipt_text
+    from storage.applications import ApplicationDraft, create_application
+
+    draft = ApplicationDraft(applicant_type="natural_person", name="张三", description="某文件")
+    created = await create_application(db, draft, idempotency_key="late",
+                                       received_at=datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc), agency="甲局")
+    text = await receipt_text(db, created.application)
+    assert "2027年" in text and T.DUE_PROVISIONAL in text  # 2027's holiday schedule is not official yet
+    created = await create_application(db, draft, idempotency_key="early",
+                                       received_at=datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), agency="甲局")
+    assert T.DUE_PROVISIONAL not in await receipt_text(db, created.application)

@@ -19,6 +19,9 @@ def register(app: typer.Typer) -> None:
 def _logging(level: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from bot.logredact import install, settings_secrets  # mask ID numbers, phones, tokens in every record
+
+    install(settings_secrets(get_settings()))
 
 
 def run_bot(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging"),

@@ -163,6 +163,9 @@ async def run_webhook(db: Database, settings: Settings, *, bot: Bot | None = Non
                 pass
         log.info("bot @%s webhook %s listening on %s:%s (%s)", me.username, settings.webhook_path,
                  settings.webhook_host, settings.webhook_port, describe(settings))
+        if not settings.redis_url:
+            log.warning("GONGKAI_REDIS_URL is not set: run only ONE webhook process (forms and per-user locks "
+                        "are shared between processes through Redis)")
         if on_ready is not None:
             await on_ready(runner)
         await stop.wait()

@@ -67,3 +67,27 @@ def test_diff_detects_a_model_change(tmp_path):
     changed.tables["audit_log"].append_column(Column("not_in_migration", Integer))
     diff = _diff(url, changed)
     assert [(d[0], d[2], d[3].name) for d in diff] == [("add_column", "audit_log", "not_in_migration")], diff
+
+
+@pytest.mark.services
+def test_several_processes_starting_at_once_on_a_fresh_postgresql_database(pg_url, tmp_path):  # noqa: F811
+    """Every bot process migrates on start; an advisory lock makes simultaneous starts safe."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    go = tmp_path / "go"
+    code = ("import pathlib, time\n"
+            f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.005)\n"
+            f"from storage.db import migrate\nmigrate({pg_url!r})\nprint('ok')\n")
+    procs = [subprocess.Popen([sys.executable, "-c", "from storage.db import migrate\n" + code], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    import time
+
+    time.sleep(1.5)
+    go.touch()
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0 and out.strip() == "ok", err[-2000:]
+    assert _tables(pg_url) == TABLES and _diff(pg_url) == []

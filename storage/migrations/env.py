@@ -43,6 +43,9 @@ def _run(connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several bot processes may start at once: one migrates, the others wait, then find it done.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(74708260)")
         context.run_migrations()
 
 

@@ -123,8 +123,7 @@ async def on_question(message: Message, state: FSMContext, qa, db: Database, que
 
 async def on_ask(message: Message, command: CommandObject, state: FSMContext, qa, db: Database,
                  question_log=None) -> None:
-    if await state.get_state() is not None:
-        await state.clear()
+    # In the middle of a form the question is answered and the form simply goes on.
     await answer_question(message, command.args or "", user_id=_uid(message), state=state, qa=qa, db=db,
                           question_log=question_log)
 

@@ -351,3 +351,13 @@ async def test_receipt_marks_a_provisional_due_date(db):
     created = await create_application(db, draft, idempotency_key="early",
                                        received_at=datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), agency="甲局")
     assert T.DUE_PROVISIONAL not in await receipt_text(db, created.application)
+
+
+async def test_a_question_in_the_middle_of_the_form_keeps_the_form(db):
+    chat = Chat(db)
+    await fill_person_form(chat, stop_before="phone")
+    await chat.say("/ask 2018年主动公开了多少条信息")
+    assert "来源：" in chat.last()
+    await chat.say("13812345678")
+    assert chat.last() == T.ASK_EMAIL
+    assert (await fsm_rows(db))[0].data["form"]["phone"] == "13812345678"

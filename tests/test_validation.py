@@ -86,3 +86,12 @@ def test_masks():
     assert mask_phone("0537-2345678") == "0537-***5678"
     assert "2345678" not in mask_phone("0537-2345678")
     assert mask_email("zhang@example.com") == "z***@example.com"
+
+
+def test_form_vocabularies_match_the_statistics_keys():
+    from bot.texts import applications as T
+    from disclosure.outcomes import APPLICANT_TYPES
+
+    assert set(T.APPLICANT_TYPE_LABELS) == set(APPLICANT_TYPES)
+    assert {k: v for k, v in APPLICANT_TYPES.items() if k != "natural_person"} == T.ORG_KINDS
+    assert all(set(channels) <= set(T.DELIVERY_CHANNELS) for channels in T.CHANNELS_FOR_FORM.values())

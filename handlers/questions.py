@@ -16,6 +16,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.texts import common as C
 from bot.texts import questions as T
@@ -92,7 +93,10 @@ async def answer_question(message: Message, text: str, *, user_id: int, state: F
         await message.answer(T.SERVICE_UNAVAILABLE)
         return
     answer = qa.answer(text)
-    await log_question(qa, db, answer, user_id, question_log)
+    try:
+        await log_question(qa, db, answer, user_id, question_log)
+    except SQLAlchemyError as exc:  # the citizen still gets the answer; the gap is in the error log
+        log.error("question log write failed (user %s): %s", user_id, type(exc).__name__)
     reply, suggestions = render(answer)
     markup = None
     if answer.answer is None:

@@ -131,3 +131,15 @@ async def test_real_qa_service_answers_and_logs_channel_telegram(db):
     async with db.session() as s:
         [row] = list((await s.execute(select(QuestionLog))).scalars())
     assert row.channel == "telegram" and row.user_id == 7 and row.answered
+
+
+async def test_question_log_failure_still_answers(db):
+    from sqlalchemy.exc import OperationalError
+
+    class BrokenLog(FakeQA):
+        async def log(self, db, answer, *, channel, user_id=None):
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    chat = Chat(db, qa=BrokenLog())
+    await chat.say("2018年主动公开了多少条信息")
+    assert "来源：" in chat.last()

@@ -144,6 +144,13 @@ def bot_env(*, db_url: str, api_url: str, port: int, secret: str, redis_url: str
     return env
 
 
+def pool_for(processes: int, max_connections: int = 100, reserve: int = 16) -> dict[str, str]:
+    """Database pool per process so that all processes together stay below ``max_connections``."""
+    per_process = max(3, (max_connections - reserve) // max(processes, 1))
+    size = min(10, max(1, per_process // 3))
+    return {"GONGKAI_DB_POOL_SIZE": str(size), "GONGKAI_DB_MAX_OVERFLOW": str(min(20, per_process - size))}
+
+
 def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen:
     fh = log.open("ab")
     try:
@@ -299,11 +306,12 @@ async def run_load(*, users: int, processes: int, db_url: str, redis_url: str | 
     async with BotApiEmulator() as emulator:
         bots: list[BotProcess] = []
         try:
+            pool = pool_for(processes)
             for i in range(processes):
                 port = free_port()
                 log = workdir / f"bot{i}.log"
                 env = bot_env(db_url=db_url, api_url=emulator.url, port=port, secret=secret, redis_url=redis_url,
-                              redis_prefix=redis_prefix, data_dir=workdir / f"data{i}")
+                              redis_prefix=redis_prefix, data_dir=workdir / f"data{i}", extra=pool)
                 bots.append(BotProcess(port, start_bot(env, log), log))
             await wait_healthy(bots)
             connector = aiohttp.TCPConnector(limit=0)

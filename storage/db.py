@@ -4,6 +4,7 @@ the schema is migrated to the latest alembic revision on first use."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from sqlalchemy import event
@@ -56,7 +57,10 @@ def create_engine_for(url: str) -> AsyncEngine:
         engine = create_async_engine(aurl, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_async_engine(aurl, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # Per process. Keep processes × (pool size + overflow) below the server's max_connections.
+        engine = create_async_engine(aurl, pool_pre_ping=True,
+                                     pool_size=int(os.environ.get("GONGKAI_DB_POOL_SIZE", "10")),
+                                     max_overflow=int(os.environ.get("GONGKAI_DB_MAX_OVERFLOW", "20")))
     return engine
 
 

@@ -75,8 +75,8 @@ async def _load(s, ref: AppRef) -> Application:
     app: Application | None = None
     if isinstance(ref, Application):
         app = await s.get(Application, ref.id)
-    elif isinstance(ref, int):
-        app = await s.get(Application, ref)
+    elif isinstance(ref, int):  # forged button data may carry any integer; SQL keys are 64-bit
+        app = await s.get(Application, ref) if 0 < ref < 2**63 else None
     else:
         text = str(ref).strip()
         app = (await s.execute(select(Application).where(Application.number == text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,8 @@ from storage.models import Application
 from tests.bot_harness import VALID_ID, Chat, fill_person_form
 from tests.conftest import REPORTS_DIR
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+# CI runs 60 examples per property; GONGKAI_FUZZ_EXAMPLES=2000 for a longer hunt.
+FAST = settings(max_examples=int(os.environ.get("GONGKAI_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])
 SAMPLE = (REPORTS_DIR / "jining-kejiju-2018.txt").read_text(encoding="utf-8").splitlines()
 

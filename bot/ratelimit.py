@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Dispatcher
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import TelegramObject, Update
 from sqlalchemy import func, select
 
 from bot.settings import Settings

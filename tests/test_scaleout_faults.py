@@ -3,11 +3,9 @@ the middle of a form, Bot API flood control (429) and blocked users (403)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import signal
-import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -196,7 +194,6 @@ async def test_user_who_blocked_the_bot_is_recorded_and_others_are_served(db):
 
 
 async def test_reminder_scan_over_http_paces_429_and_records_403_while_others_continue(db):
-    from storage.handling import load_calendar  # noqa: F401 - the scan's calendar
     from storage.models import OfficialYear
     from storage.reminders import run_reminder_scan
     from storage.staff import add_staff

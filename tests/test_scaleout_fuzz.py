@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from sqlmodel import select
 
 from bot.texts import common as C
@@ -21,7 +21,7 @@ from knowledge.extract import SUPPORTED, ExtractError
 from knowledge.ingest import IngestError, read_report
 from knowledge.parse import ParseError, parse_report
 from storage.models import Application
-from tests.bot_harness import VALID_ID, Chat, fill_person_form
+from tests.bot_harness import Chat, fill_person_form
 from tests.conftest import REPORTS_DIR
 
 # CI runs 60 examples per property; GONGKAI_FUZZ_EXAMPLES=2000 for a longer hunt.

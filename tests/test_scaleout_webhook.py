@@ -216,3 +216,22 @@ async def test_run_webhook_sets_the_webhook_with_the_secret_and_serves(db):
         stop.set()
         await asyncio.wait_for(task, 20)
         assert emulator.webhook is not None  # not deleted on shutdown: other processes keep serving
+
+
+def test_cli_run_webhook_without_secret_or_url_fails_clearly(monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("GONGKAI_BOT_TOKEN", TOKEN)
+    monkeypatch.delenv("GONGKAI_WEBHOOK_SECRET", raising=False)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["run", "--webhook"])
+    assert result.exit_code == 1 and "GONGKAI_WEBHOOK_SECRET" in result.output
+    monkeypatch.setenv("GONGKAI_WEBHOOK_SECRET", SECRET)
+    monkeypatch.delenv("GONGKAI_WEBHOOK_URL", raising=False)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["run", "--webhook"])
+    assert result.exit_code == 1 and "GONGKAI_WEBHOOK_URL" in result.output
+    assert SECRET not in result.output and TOKEN.split(":")[1] not in result.output

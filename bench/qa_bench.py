@@ -37,13 +37,18 @@ from knowledge.parse import parse_report  # noqa: E402
 from knowledge.question import ReportRef  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-REPORT_KEYS = {
-    "jining-kejiju-2018.txt": ("济宁市科学技术局", 2018),
-    "qinghe-shi-jiaotongju-2023.txt": ("青禾市交通运输局", 2023),
-    "qinghe-shi-jiaotongju-2024.html": ("青禾市交通运输局", 2024),
-    "yunling-xian-renmin-zhengfu-2023.txt": ("云岭县人民政府", 2023),
-    "chengwan-qu-shuiwuju-2017.txt": ("澄湾区水务局", 2017),
-}
+
+
+def report_keys() -> dict[str, tuple[str, int]]:
+    """(agency, year) of each shared report, as the parser reads it (tests check the parser)."""
+    keys = {}
+    for path in sorted((SHARED / "reports").iterdir()):
+        parsed = parse_report(extract_lines(path))
+        keys[path.name] = (parsed.agency, parsed.year)
+    return keys
+
+
+REPORT_KEYS = report_keys()
 
 
 def rss_mb() -> float:

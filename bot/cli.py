@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
 from bot.cli_common import applications_app
+from bot.modules import optional_modules
 
 app = typer.Typer(
     name="gongkai",
@@ -26,13 +25,7 @@ COMMAND_MODULES = (
     "bot.cli_bot",         # run, console
 )
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != _name:
-            raise
-        continue
+for _module in optional_modules(COMMAND_MODULES):
     _module.register(app)
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
@@ -18,18 +17,17 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import ErrorEvent, TelegramObject, Update
 from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.modules import optional_modules
 from bot.settings import Settings
 from bot.texts import common as C
 from storage.batching import QuestionLogWriter, UpdateClaims, write_lock
 from storage.db import Database
-from storage.fsm import SqlStorage
 from storage.models import ProcessedUpdate, StaffMember
 
 log = logging.getLogger(__name__)
@@ -179,16 +177,7 @@ def _errors_router() -> Router:
 # --- dispatcher ---------------------------------------------------------------------------------
 
 def _optional_routers() -> list[Router]:
-    routers = []
-    for name in OPTIONAL_ROUTER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        routers.append(module.get_router())
-    return routers
+    return [module.get_router() for module in optional_modules(OPTIONAL_ROUTER_MODULES)]
 
 
 def create_isolation(settings: Settings, storage: BaseStorage | None = None) -> BaseEventIsolation:

@@ -218,3 +218,24 @@ async def current_deadline(db: Database, app: Application, *, calendar=None,
     from storage.handling import deadline_for
 
     return await deadline_for(db, app, calendar=calendar, settings=settings)
+
+
+MAX_SQL_ID = 2**63 - 1
+
+
+async def lookup_application(session, ref: "Application | int | str | None") -> Application | None:
+    """An application by number (``2026-0001``), id, or the object itself (reloaded); None if absent.
+
+    ``ref`` may come from forged button data or a typo, so ids outside SQL's 64-bit range find nothing."""
+    if ref is None or ref == "":
+        return None
+    if isinstance(ref, Application):
+        return await session.get(Application, ref.id)
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return await session.get(Application, ref) if 0 < ref <= MAX_SQL_ID else None
+    text = str(ref).strip()
+    app = (await session.execute(select(Application).where(Application.number == text)
+                                 .order_by(col(Application.id)))).scalars().first()
+    if app is None and text.isdigit() and 0 < int(text) <= MAX_SQL_ID:
+        app = await session.get(Application, int(text))
+    return app

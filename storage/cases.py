@@ -9,8 +9,9 @@ from sqlmodel import col
 
 from bot.texts import reports as T
 from disclosure.tables import CASE_KINDS, CASE_RESULTS
+from storage.applications import lookup_application
 from storage.db import Database
-from storage.models import Application, AuditLog, Case
+from storage.models import AuditLog, Case
 
 
 class CaseError(ValueError):
@@ -20,13 +21,9 @@ class CaseError(ValueError):
 async def _application_id(s, ref: str | int | None) -> int | None:
     if ref is None or ref == "":
         return None
-    text = str(ref).strip()
-    app = (await s.execute(select(Application).where(Application.number == text)
-                           .order_by(col(Application.id)))).scalars().first()
-    if app is None and text.isdigit():
-        app = await s.get(Application, int(text))
+    app = await lookup_application(s, ref)
     if app is None:
-        raise CaseError(T.CASE_ERR_APP.format(ref=text))
+        raise CaseError(T.CASE_ERR_APP.format(ref=str(ref).strip()))
     return app.id
 
 

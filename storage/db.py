@@ -54,11 +54,11 @@ def create_engine_for(url: str) -> AsyncEngine:
     _ensure_sqlite_dir(url)
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
-        engine = create_async_engine(aurl, connect_args={"timeout": 30})
+        engine = create_async_engine(aurl, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
         # Per process. Keep processes × (pool size + overflow) below the server's max_connections.
-        engine = create_async_engine(aurl, pool_pre_ping=True,
+        engine = create_async_engine(aurl, hide_parameters=True, pool_pre_ping=True,
                                      pool_size=int(os.environ.get("GONGKAI_DB_POOL_SIZE", "10")),
                                      max_overflow=int(os.environ.get("GONGKAI_DB_MAX_OVERFLOW", "20")))
     return engine

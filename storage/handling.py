@@ -23,6 +23,7 @@ from bot.settings import Settings, get_settings
 from bot.texts import staff as T
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline, validate_event
 from disclosure.outcomes import OUTCOMES
+from storage.applications import lookup_application
 from storage.calendar import load_calendar
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, AuditLog, StaffMember
@@ -72,17 +73,7 @@ async def find_application(db: Database, ref: AppRef) -> Application:
 
 
 async def _load(s, ref: AppRef) -> Application:
-    app: Application | None = None
-    if isinstance(ref, Application):
-        app = await s.get(Application, ref.id)
-    elif isinstance(ref, int):  # forged button data may carry any integer; SQL keys are 64-bit
-        app = await s.get(Application, ref) if 0 < ref < 2**63 else None
-    else:
-        text = str(ref).strip()
-        app = (await s.execute(select(Application).where(Application.number == text)
-                            .order_by(col(Application.id)))).scalars().first()
-        if app is None and text.isdigit():
-            app = await s.get(Application, int(text))
+    app = await lookup_application(s, ref)
     if app is None:
         raise HandlingError(T.ERR_NOT_FOUND.format(ref=ref if not isinstance(ref, Application) else ref.number))
     return app

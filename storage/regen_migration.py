@@ -7,7 +7,6 @@ is unreleased (one initial revision). Once released, add new revisions with alem
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config

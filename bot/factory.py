@@ -94,9 +94,9 @@ class DedupMiddleware(BaseMiddleware):
 
     The claim is committed before the handler runs (group-committed with concurrent updates)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0)) -> None:
         self.db = db
-        self.claims = UpdateClaims(db)
+        self.claims = UpdateClaims(db, takeover_after=takeover_after)
         self._seen = 0
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -111,7 +111,13 @@ class DedupMiddleware(BaseMiddleware):
         self._seen += 1
         if self._seen % PRUNE_EVERY == 0:
             await self._prune()
-        return await handler(event, data)
+        try:
+            return await handler(event, data)
+        finally:
+            try:
+                await self.claims.done(event.update_id, bot_id)
+            except Exception:  # the reply went out; a missing mark only allows a late takeover
+                log.warning("could not mark update %s handled", event.update_id, exc_info=True)
 
     async def _prune(self) -> None:
         cutoff = datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL
@@ -195,6 +201,12 @@ def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | N
     return QuestionLogWriter(db) if isinstance(qa_service, QAService) else None
 
 
+def update_takeover_after(settings: Settings) -> timedelta:
+    """Long polling has one poller at a time: a claim of another instance is a dead one's. Several
+    webhook processes may handle a retry concurrently, so they wait for a lease first."""
+    return timedelta(seconds=settings.update_takeover_seconds) if settings.webhook_url else timedelta(0)
+
+
 def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
                       storage: BaseStorage | None = None) -> Dispatcher:
     """A new Dispatcher with new routers (a router can be attached to one dispatcher only)."""
@@ -212,7 +224,7 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
         question_log=_question_log_writer(db, qa_service),
     )
     dp.update.outer_middleware(DbSessionMiddleware(db))
-    dp.update.outer_middleware(DedupMiddleware(db))
+    dp.update.outer_middleware(DedupMiddleware(db, takeover_after=update_takeover_after(settings)))
     from bot.ratelimit import install as install_rate_limits
 
     install_rate_limits(dp, db, settings)

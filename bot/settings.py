@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
+    update_takeover_seconds: int = 120  # webhook mode: when an unfinished update may be handled again
     rate_limit_questions_per_minute: int = 20
     rate_limit_applications_per_day: int = 10
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 import weakref
 from collections.abc import Sequence
 from contextlib import nullcontext
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -81,14 +83,46 @@ class _Batcher:
 
 
 class UpdateClaims(_Batcher):
-    """``await claim(update_id, bot_id)`` → True the first time an update is seen, False for a repeat."""
+    """``await claim(update_id, bot_id, at)`` → True when this process should handle the update.
 
-    def __init__(self, db: Database) -> None:
+    The first delivery wins the claim. A repeat is dropped — unless the claim was left undone by
+    another process instance (it died mid-update) for longer than ``takeover_after``: then this
+    process takes it over, so the re-delivered update is not lost. With long polling only one
+    process polls at a time, so ``takeover_after=0`` (the default) is safe there; several webhook
+    processes use a lease longer than any normal handling time.
+    """
+
+    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0)) -> None:
         super().__init__(db)
         self._insert = sqlite_insert if db.is_sqlite else pg_insert
+        self.owner = uuid.uuid4().hex
+        self.takeover_after = takeover_after
+        self._done = _DoneMarks(db)
 
     async def claim(self, update_id: int, bot_id: int, at) -> bool:
-        return await self.submit((update_id, bot_id, at))
+        if await self.submit((update_id, bot_id, at)):
+            return True
+        return await self._take_over(update_id, bot_id, at)
+
+    async def done(self, update_id: int, bot_id: int) -> None:
+        """Mark a claimed update handled (group-committed like the claims)."""
+        await self._done.submit((update_id, bot_id))
+
+    async def _take_over(self, update_id: int, bot_id: int, at) -> bool:
+        stmt = (
+            update(ProcessedUpdate)
+            .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.bot_id == bot_id,
+                   ProcessedUpdate.done.is_(False), ProcessedUpdate.owner != self.owner,
+                   ProcessedUpdate.at <= at - self.takeover_after)
+            .values(owner=self.owner, at=at)
+        )
+        async with write_lock(self.db):
+            async with self.db.session() as s:
+                taken = (await s.execute(stmt)).rowcount == 1
+                await s.commit()
+        if taken:
+            log.warning("update %s was left unfinished by another process; handling it again", update_id)
+        return taken
 
     async def _write(self, items: list[tuple[int, int, Any]]) -> list[bool]:
         first: dict[tuple[int, int], int] = {}
@@ -96,7 +130,8 @@ class UpdateClaims(_Batcher):
         for i, (update_id, bot_id, at) in enumerate(items):
             if (update_id, bot_id) not in first:
                 first[(update_id, bot_id)] = i
-                rows.append({"update_id": update_id, "bot_id": bot_id, "at": at})
+                rows.append({"update_id": update_id, "bot_id": bot_id, "at": at, "owner": self.owner,
+                             "done": False})
         stmt = (
             self._insert(ProcessedUpdate)
             .values(rows)
@@ -110,6 +145,18 @@ class UpdateClaims(_Batcher):
             (update_id, bot_id) in inserted and first[(update_id, bot_id)] == i
             for i, (update_id, bot_id, _) in enumerate(items)
         ]
+
+
+class _DoneMarks(_Batcher):
+    async def _write(self, items: list[tuple[int, int]]) -> list[None]:
+        async with self.db.session() as s:
+            for bot_id in {b for _, b in items}:
+                ids = [u for u, b in items if b == bot_id]
+                await s.execute(update(ProcessedUpdate)
+                                .where(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id.in_(ids))
+                                .values(done=True))
+            await s.commit()
+        return [None] * len(items)
 
 
 class QuestionLogWriter(_Batcher):

@@ -233,10 +233,15 @@ class FsmRecord(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """Telegram update ids already handled (duplicate deliveries are dropped)."""
+    """Telegram update ids claimed by a bot process (duplicate deliveries are dropped).
+
+    ``done`` is set once handled; a claim left undone by a process that died mid-update can be
+    taken over by another process instance (see ``storage.batching.UpdateClaims``)."""
 
     __tablename__ = "processed_update"
 
     update_id: int = Field(primary_key=True)
     bot_id: int = Field(default=0, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
+    owner: str = ""
+    done: bool = False

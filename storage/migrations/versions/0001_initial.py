@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:55:19.923408
+Create Date: 2026-11-25 10:34:27.096433
 """
 from __future__ import annotations
 
@@ -112,6 +112,8 @@ def upgrade() -> None:
     sa.Column('update_id', sa.Integer(), nullable=False),
     sa.Column('bot_id', sa.Integer(), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('update_id', 'bot_id')
     )
     op.create_table('question_log',

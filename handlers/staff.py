@@ -113,6 +113,9 @@ async def render_application(db: Database, settings: Settings, app: Application)
 
 
 async def _send_card(bot: Bot, chat_id: int, db: Database, settings: Settings, app: Application) -> None:
+    if chat_id <= 0:  # groups and channels have negative ids: the full card is for private chats only
+        await bot.send_message(chat_id=chat_id, text=T.CARD_PRIVATE_ONLY.format(number=app.number))
+        return
     text = await render_application(db, settings, app)
     await bot.send_message(chat_id=chat_id, text=text[:4096], reply_markup=card_keyboard(app))
 

@@ -309,3 +309,15 @@ async def test_secrets_never_logged_in_webhook_mode(pg_url, all_logs):  # noqa: 
     for value in (token_secret, secret, password):
         assert value not in logged
     assert repr(settings).count(secret) == 0 and repr(settings).count(token_secret) == 0
+
+
+async def test_application_card_with_personal_data_is_never_posted_in_a_group(db):
+    await add_staff(db, HANDLER, "handler", actor="test")
+    chat = Chat(db)
+    app = await file_application(chat)
+    group = Updates(start=200_000)
+    sent = await chat.feed(group_text(group, HANDLER, f"/app {app.number}"))
+    assert sent and all(VALID_ID not in m.text and PHONE not in m.text for m in sent)
+    assert TS.CARD_PRIVATE_ONLY.format(number=app.number) in [m.text for m in sent]
+    private = await chat.say(f"/app {app.number}", HANDLER)  # the same staff member in private: full card
+    assert any(VALID_ID in m.text for m in private)

@@ -219,3 +219,6 @@ def render_card(app, deadline, events, days_left: int | None, *, outcome_labels:
         text = text.replace("办理记录：", CARD_OUTCOME.format(
             outcome=outcome_labels.get(app.outcome, app.outcome), closed_date=_v(app.closed_date)) + "办理记录：", 1)
     return text
+
+# The application card shows personal data: only in a private chat with the bot.
+CARD_PRIVATE_ONLY = "为保护申请人个人信息，申请 {number} 的详情只在与机器人的私聊中显示，请私聊机器人发送 /app {number}。"

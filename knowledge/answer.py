@@ -24,7 +24,7 @@ ANSWER_THRESHOLD = 0.34
 SUGGEST_THRESHOLD = 0.12
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
-GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请数量"))
+GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请人数量"))
 YES_NO = re.compile(r"吗[?？]?$|有没有|是否|是不是|还在")
 
 COLUMN_INTENTS: dict[str, tuple[str, ...]] = {
@@ -63,6 +63,12 @@ class Passage:
 def label_text(p: Passage) -> str:
     row = RE_ENUM.sub("", p.row_label or "").strip()
     col = p.col_label or ""
+    if " · " in col:  # Table 四: the column path names the cell completely
+        return col
+    if len(row) <= 4 and p.context:  # 总计 / 其他: say which group they belong to
+        group = RE_ENUM.sub("", p.context.split(" ")[-1]).strip()
+        if group and group != row:
+            row = f"{group} · {row}"
     if col and col not in ("统计数", "总计"):
         return f"{row}（{col}）" if row else col
     return row or col
@@ -179,7 +185,12 @@ class Answerer:
         if cached is None:
             p = self.passages[doc]
             grams = set(bigrams(fold(p.index_text())))
-            own = grams if p.kind == "cell" else set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
+            if p.kind == "cell":  # the table's own title is shared by all its cells: context only
+                own = set(bigrams(fold(p.index_text().replace(p.table_name or "", " ", 1))))
+                if p.col_label in TABLE3_COLUMNS:  # 申请/政府信息 are in every Table 三 row label
+                    own -= GENERIC_LABEL_GRAMS
+            else:
+                own = set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
             cached = self._grams[doc] = (grams, own)
         return cached
 

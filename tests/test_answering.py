@@ -144,3 +144,30 @@ def test_lookalike_reports_answer_from_the_right_agency_and_year(tmp_path):
     for row, key in zip(rows[:3], expected):
         assert row["answer"] and (row["source"]["agency"], row["source"]["year"]) == key, row
     assert rows[3]["answer"] is None and rows[4]["answer"] is None
+
+
+# Questions written like the dev set but not in it (expected values read off the reports).
+MORE_QUESTIONS = [
+    ("青禾交通局2023年主动公开了多少条政府信息", "3152条", ("青禾市交通运输局", 2023)),
+    ("青禾交通局23年办结了多少件申请", "259件", ("青禾市交通运输局", 2023)),
+    ("青禾交通局2023年有几件申请延期答复", "延长答复期限的9件", ("青禾市交通运输局", 2023)),
+    ("云岭县2023年申请人里企业有几家", "（商业企业）：19件", ("云岭县人民政府", 2023)),
+    ("青禾交通局2024年个人申请的有多少", "（自然人）：236件", ("青禾市交通运输局", 2024)),
+    ("云岭县2023年复议结果被纠正的有几件", "行政复议 · 结果纠正：3件", ("云岭县人民政府", 2023)),
+    ("澄湾水务局2017年申请信息不存在的有几件", "申请信息不存在数：2件", ("澄湾区水务局", 2017)),
+    ("济宁科技局2018年政务微信发了多少条", "163条", ("济宁市科学技术局", 2018)),
+    ("云岭县政府传真号码是多少", "71253308", ("云岭县人民政府", 2023)),
+    ("青禾交通局2024年未经复议直接起诉的有多少件", "未经复议直接起诉） · 总计：9件", ("青禾市交通运输局", 2024)),
+    ("青禾市交通运输局2023年重复申请的有几件", "重复申请：6件", ("青禾市交通运输局", 2023)),
+    ("澄湾水务局2017年延期办结多少件", "延期办结数：2件", ("澄湾区水务局", 2017)),
+]
+
+
+def test_more_questions_in_the_dev_style(shared_kb):
+    rows = ask_many([q for q, _, _ in MORE_QUESTIONS])
+    wrong = [
+        (q, row["answer"]) for (q, expect, key), row in zip(MORE_QUESTIONS, rows)
+        if not (row["answer"] and expect in row["answer"]
+                and (row["source"]["agency"], row["source"]["year"]) == key)
+    ]
+    assert not wrong

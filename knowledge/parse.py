@@ -96,8 +96,24 @@ def split_cells(line: str) -> list[str] | None:
     elif " | " in line or "｜" in line:
         parts = re.split(r"\s*[|｜]\s*", line)
     else:
-        return None
+        return _space_row(line)
     return [clean_line(p) for p in parts]
+
+
+def _space_row(line: str) -> list[str] | None:
+    """A table row as PDF text extraction leaves it: a label, then numbers separated by spaces."""
+    tokens = line.split()
+    numbers = 0
+    for token in reversed(tokens):
+        if not is_number(token):
+            break
+        numbers += 1
+    if numbers < 2 or numbers == len(tokens):
+        return [clean_line(t) for t in tokens] if numbers == len(tokens) and numbers >= 2 else None
+    label = " ".join(tokens[: len(tokens) - numbers])
+    if len(label) > 60 or "。" in label:
+        return None
+    return [label, *tokens[len(tokens) - numbers:]]
 
 
 def find_title(lines: list[str]) -> str:

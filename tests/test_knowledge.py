@@ -118,6 +118,41 @@ def test_docx_report_is_read(tmp_path):
     assert cell(report, "一、本年新收政府信息公开申请数量", "商业企业").value == "2"
 
 
+def _text_pdf(path: Path, lines: list[str]) -> None:
+    """A real text PDF (embedded CJK font), as an office's export would be."""
+    import os
+
+    import matplotlib
+    import pylopdf_fonts_zh_cn
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    font = os.path.join(os.path.dirname(pylopdf_fonts_zh_cn.__file__), "NotoSansSC-Regular.otf")
+    prop = font_manager.FontProperties(fname=font)
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        fig = Figure(figsize=(8.3, 11.7))
+        for i, line in enumerate(lines):
+            fig.text(0.04, 0.96 - i * 0.03, line, fontproperties=prop, fontsize=9)
+        fig.savefig(path)
+
+
+def test_text_pdf_report_is_read_including_space_separated_table_rows(tmp_path):
+    path = tmp_path / "report.pdf"
+    _text_pdf(path, [
+        "东川市财政局2022年政府信息公开工作年度报告",
+        "一、总体情况",
+        "2022年，东川市财政局全年主动公开政府信息812条。",
+        "三、收到和处理政府信息公开申请情况",
+        "一、本年新收政府信息公开申请数量 5 2 0 0 1 0 8",
+        "二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1",
+    ])
+    report = parse_report(extract_lines(path))
+    assert (report.agency, report.year) == ("东川市财政局", 2022)
+    assert any("812条" in s.text for s in report.sentences)
+    assert cell(report, "一、本年新收政府信息公开申请数量", "商业企业").value == "2"
+    assert cell(report, "二、上年结转政府信息公开申请数量", "总计").value == "1"
+
+
 @pytest.mark.parametrize(
     "content, suffix, message",
     [
@@ -125,13 +160,17 @@ def test_docx_report_is_read(tmp_path):
         (b"\x00\x01\x02\x03binary\x00" * 50, ".txt", "二进制"),
         ("天气很好，我们去公园散步。".encode(), ".txt", "不是政府信息公开工作年度报告"),
         (b"%PDF-1.4 broken", ".pdf", "PDF"),
+        (None, ".pdf", "扫描件"),  # a PDF without any text (a scan)
         (b"PK\x03\x04 not a real docx", ".docx", "Word"),
         (b"hello", ".xls", "不支持"),
     ],
 )
 def test_bad_files_refused_with_reason(tmp_path, content, suffix, message):
     path = tmp_path / f"bad{suffix}"
-    path.write_bytes(content)
+    if content is None:
+        _text_pdf(path, [])
+    else:
+        path.write_bytes(content)
     result = runner.invoke(app, ["ingest", str(path)])
     assert result.exit_code != 0
     assert message in result.stderr and str(path) in result.stderr

@@ -25,6 +25,7 @@ SUGGEST_THRESHOLD = 0.12
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
 GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请人数量"))
+OUTLINE_INTENT = re.compile(r"怎么|如何|哪些|措施|打算|计划|改进")
 YES_NO = re.compile(r"吗[?？]?$|有没有|是否|是不是|还在")
 
 COLUMN_INTENTS: dict[str, tuple[str, ...]] = {
@@ -81,11 +82,42 @@ def column_intent(q: str) -> str | None:
     return None
 
 
+def _table4_fit(q: str, col: str) -> float:
+    group, result = col.split(" · ", 1)
+    litigation = any(w in q for w in LITIGATION_WORDS)
+    review = "复议" in q
+    score = 0.0
+    if group == "行政复议":
+        score += 0.1 if review and not litigation else -0.4
+    elif "直接起诉" in group:
+        score += 0.1 if ("直接" in q or "未经复议" in q) else -0.2
+    else:
+        score += 0.1 if "复议后" in q else -0.2
+    wanted = next((k for k, forms in RESULT_INTENTS.items() if any(f in q for f in forms)), "总计")
+    score += 0.1 if result == wanted else -0.4
+    return score
+
+
 @dataclass
 class _Query:
     text: str                 # the folded question
     core: dict[str, float]    # its bigrams (names, years and filler words removed) → idf
     extra: dict[str, float]   # bigrams of the synonym expansion → idf
+
+    def __post_init__(self) -> None:
+        q = self.text
+        self.wanted = set(self.core) | set(self.extra)
+        self.wants_number = bool(NUMBER_INTENT.search(q))
+        self.yes_no = bool(YES_NO.search(q))
+        self.column = column_intent(q)
+        self.wants_outline = bool(OUTLINE_INTENT.search(q))
+        self._table4: dict[str, float] = {}
+
+    def fit_table4(self, col: str) -> float:
+        fit = self._table4.get(col)
+        if fit is None:
+            fit = self._table4[col] = _table4_fit(self.text, col)
+        return fit
 
 
 def _coverage(terms: dict[str, float], grams: set[str]) -> float:
@@ -126,7 +158,7 @@ class Answerer:
         named_stripped = self._strip_names(q)
         core = strip_stop_phrases(named_stripped)
         extra = expansion(named_stripped)
-        hits = self.index.top(f"{core} {extra}", k=60, groups=[r.id for r in res.reports])
+        hits = self.index.top(f"{core} {extra}", k=30, groups=[r.id for r in res.reports])
         if not hits:
             return Answer(question, None, None, 0.0, note="no_match")
         top_bm25 = hits[0][1] or 1.0
@@ -180,7 +212,7 @@ class Answerer:
                 out[gram] = self.index.idf[tid]
         return out
 
-    def _passage_grams(self, doc: int) -> tuple[set[str], set[str]]:
+    def _passage_grams(self, doc: int) -> tuple[set[str], set[str], list[str], list[str]]:
         cached = self._grams.get(doc)
         if cached is None:
             p = self.passages[doc]
@@ -191,62 +223,44 @@ class Answerer:
                     own -= GENERIC_LABEL_GRAMS
             else:
                 own = set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
-            cached = self._grams[doc] = (grams, own)
+            label_grams: list[str] = []
+            if p.kind == "cell":
+                label = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
+                label_grams = bigrams(fold(label))
+            specific = [g for g in label_grams if g not in GENERIC_LABEL_GRAMS]
+            cached = self._grams[doc] = (grams, own, label_grams, specific)
         return cached
 
     def _rerank(self, query: "_Query", doc: int, bm25_rel: float) -> float:
-        q = query.text
         p = self.passages[doc]
-        grams, own = self._passage_grams(doc)
+        grams, own, label_grams, specific = self._passage_grams(doc)
         score = (0.25 * bm25_rel + 0.35 * _coverage(query.core, own) + 0.15 * _coverage(query.core, grams)
                  + 0.15 * _coverage(query.extra, grams))
         if p.kind == "cell":
-            label = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
-            label_grams = bigrams(fold(label))
+            col = p.col_label or ""
             if label_grams:
-                wanted = set(query.core) | set(query.extra)
+                wanted = query.wanted
                 score += 0.25 * sum(1 for g in label_grams if g in wanted) / len(label_grams)
-                specific = [g for g in label_grams if g not in GENERIC_LABEL_GRAMS]
-                if (p.col_label in TABLE3_COLUMNS and specific and not (p.row_label or "").startswith("一、")
+                if (col in TABLE3_COLUMNS and specific and not (p.row_label or "").startswith("一、")
                         and not any(g in wanted for g in specific)):
                     score -= 0.2  # a Table 三 row nothing in the question points to; 新收 is the default
-        wants_number = bool(NUMBER_INTENT.search(q))
-        if p.kind == "cell":
-            col = p.col_label or ""
             if col in TABLE3_COLUMNS:
-                intent = column_intent(q)
-                if intent:
-                    score += 0.2 if col == intent else -0.5
+                if query.column:
+                    score += 0.2 if col == query.column else -0.5
                 elif col != "总计":
                     score -= 0.5
             elif " · " in col:
-                score += self._table4_fit(q, col)
+                score += query.fit_table4(col)
             if p.value is None:
                 score -= 0.2
-            if YES_NO.search(q):
+            if query.yes_no:
                 score -= 0.15
-        elif wants_number and not RE_DIGIT.search(p.text):
+        elif query.wants_number and not RE_DIGIT.search(p.text):
             score -= 0.25
         if p.kind == "sentence" and p.text.count("情况") >= 3:
             score -= 0.25  # the report's table of contents ("报告内容包括……情况、……情况")
-        if p.kind == "outline" and not re.search(r"怎么|如何|哪些|措施|打算|计划|改进", q):
+        if p.kind == "outline" and not query.wants_outline:
             score -= 0.3
-        return score
-
-    @staticmethod
-    def _table4_fit(q: str, col: str) -> float:
-        group, result = col.split(" · ", 1)
-        litigation = any(w in q for w in LITIGATION_WORDS)
-        review = "复议" in q
-        score = 0.0
-        if group == "行政复议":
-            score += 0.1 if review and not litigation else -0.4
-        elif "直接起诉" in group:
-            score += 0.1 if ("直接" in q or "未经复议" in q) else -0.2
-        else:
-            score += 0.1 if "复议后" in q else -0.2
-        wanted = next((k for k, forms in RESULT_INTENTS.items() if any(f in q for f in forms)), "总计")
-        score += 0.1 if result == wanted else -0.4
         return score
 
     def _suggestions(self, ranked: list[tuple[float, int]], exclude: int | None) -> list[Suggestion]:

@@ -137,10 +137,10 @@ class Answerer:
         self.gazetteer = Gazetteer(reports)
         self._grams: dict[int, tuple[set[str], set[str]]] = {}
         self.index = BM25Index([p.index_text() for p in passages], [p.report_id for p in passages])
-        self._name_forms = sorted(
-            {f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f},
-            key=len, reverse=True,
-        )
+        self._name_forms = {
+            f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f
+        }
+        self._longest_name = max((len(f) for f in self._name_forms), default=0)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -199,7 +199,9 @@ class Answerer:
     # -- internals ---------------------------------------------------------------------------
 
     def _strip_names(self, q: str) -> str:
-        for form in self._name_forms:
+        found = {q[i:i + n] for i in range(len(q)) for n in range(1, min(self._longest_name, len(q) - i) + 1)
+                 if q[i:i + n] in self._name_forms}
+        for form in sorted(found, key=len, reverse=True):
             q = q.replace(form, " ")
         q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
         return q

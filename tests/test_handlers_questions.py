@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from bot.texts import common as C
@@ -118,8 +117,7 @@ def _report() -> Path | None:
 
 async def test_real_qa_service_answers_and_logs_channel_telegram(db):
     report = _report()
-    if report is None:
-        pytest.skip("no sample report available")
+    assert report is not None, "the bundled sample report (knowledge/samples/) is missing"
     from knowledge.ingest import ingest_paths
     from knowledge.service import QAService
 

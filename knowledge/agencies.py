@@ -64,6 +64,9 @@ ORGANS: dict[str, tuple[str, ...]] = {
     "海关": (),
 }
 
+# Words ending like a place that are not one (城市管理局 is an organ, not the place 城市 + 管理局).
+NOT_PLACE_WORDS = frozenset({"城市", "都市", "社区", "小区", "城区", "市区", "地区", "园区", "景区", "郊区", "山区",
+                             "街区", "辖区", "片区", "农村", "城乡"})
 PLACE_SUFFIXES = ("自治区", "自治州", "自治县", "街道", "省", "市", "区", "县", "镇", "乡", "州", "旗")
 
 _ORGAN_FORMS: list[tuple[str, str]] = sorted(
@@ -95,7 +98,7 @@ def split_places(name: str) -> tuple[list[str], str]:
         if organ and places:
             break
         m = re.match(r"^([\u4e00-\u9fff]{1,8}?(?:" + "|".join(PLACE_SUFFIXES) + "))", rest)
-        if not m or len(m.group(1)) < 2:
+        if not m or len(m.group(1)) < 2 or m.group(1) in NOT_PLACE_WORDS:
             break
         end = m.end()
         while end < len(rest) and rest[end] in "省市区县" and not match_organ_prefix(rest[end:]):

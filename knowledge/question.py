@@ -79,6 +79,18 @@ def _place_forms(refs: list[ReportRef]) -> dict[str, str]:
     return forms
 
 
+def is_abbreviation(short: str, full: str) -> bool:
+    """城管局 of 城市管理和综合执法局: the short form's characters in order, same final character."""
+    if len(short) < 2 or len(short) >= len(full) or short[-1] != full[-1]:
+        return False
+    rest = iter(full)
+    return all(ch in rest for ch in short)
+
+
+def organ_matches(report_organ: str, organ: str, form: str) -> bool:
+    return report_organ == organ or is_abbreviation(form, report_organ) or is_abbreviation(organ, report_organ)
+
+
 class Gazetteer:
     """Place and organ names of the loaded reports, prepared once per knowledge base."""
 
@@ -137,7 +149,7 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
         if gaz.near_miss(cand) and not (gaz.near_miss(cand) & named_places):
             return Resolution([], refused="near_miss", named_agency=True, years=years)
 
-    organs: list[str] = []
+    organs: list[tuple[str, str]] = []  # (canonical organ, the form written)
     for start, end, organ in find_organs(text, extra_organs):
         before = text[max(0, start - 6):start]
         if organ == "人民政府" and not (before[-1:] in ("省", "市", "区", "县", "镇", "乡", "州") or
@@ -154,7 +166,7 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
                 return Resolution([], refused="near_miss", named_agency=True, years=years)
             if prefix and prefix[-1] in "省市区县镇乡州" and len(bare) >= 2 and bare[-2:] not in NOT_PLACES:
                 return Resolution([], refused="unknown_place", named_agency=True, years=years)
-        organs.append(organ)
+        organs.append((organ, text[start:end]))
 
     candidates = refs
     named_agency = bool(named_places or organs)
@@ -162,7 +174,7 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
         # The agency's most specific place must be named: 武进区 alone does not mean 湖塘镇人民政府.
         candidates = [r for r in candidates if r.name.place_stems and r.name.place_stems[-1] in named_places]
     if organs:
-        candidates = [r for r in candidates if r.name.organ in organs]
+        candidates = [r for r in candidates if any(organ_matches(r.name.organ, o, form) for o, form in organs)]
     if named_agency and not candidates:
         return Resolution([], refused="unknown_agency", named_agency=True, years=years)
     if not named_agency and home_agency:

@@ -15,6 +15,7 @@ REFS = [
     ReportRef(3, "青禾市交通运输局", 2024, "t"),
     ReportRef(4, "常州市武进区湖塘镇人民政府", 2023, "t"),
     ReportRef(5, "云岭县人民政府", 2023, "t"),
+    ReportRef(6, "青禾市城市管理和综合执法局", 2023, "t"),
 ]
 
 
@@ -44,10 +45,12 @@ def test_agency_names_split_into_places_and_organ():
         ("青河交通局2023年收到几件申请", "near_miss"),
         ("青河市交通运输局2023年收到几件申请", "near_miss"),
         ("云陵县政府2023年被申请复议几件", "near_miss"),
-        ("青禾市公安局2023年收到几件申请", "unknown_agency"),
         ("云岭县交通运输局2023年收到几件申请", "unknown_agency"),
         ("北京市交通局2023年收到几件申请", "unknown_place"),
-        ("2023年通过政府网站公开了多少条", [2, 4, 5]),         # 政府网站 is not an agency
+        ("2023年通过政府网站公开了多少条", [2, 4, 5, 6]),      # 政府网站 is not an agency
+        ("青禾城管局2023年收到几件申请", [6]),                 # short form of an organ not in the vocabulary
+        ("青禾市城市管理和综合执法局2023年收到几件申请", [6]),
+        ("青禾市公安局2023年收到几件申请", "unknown_agency"),
     ],
 )
 def test_resolution(question, expected):

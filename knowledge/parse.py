@@ -151,6 +151,9 @@ def parse_report(lines: list[str], *, agency: str | None = None, year: int | Non
         raise ParseError("无法确定报告年度，请用 --year 指定")
     raw_agency = agency or (title[: m.start()] if m else "")
     raw_agency = re.sub(r"(关于|的)$", "", raw_agency).strip()
+    if not raw_agency and m:  # 2023年度青禾市交通运输局政府信息公开工作年度报告
+        after = re.match(r"^度?(.+?)(?:政府信息公开|政务公开)", title[m.end():])
+        raw_agency = after.group(1) if after else ""
     if not raw_agency:
         raise ParseError("无法确定发布机关，请用 --agency 指定")
     report = ParsedReport(

@@ -212,3 +212,10 @@ def test_extract_rejects_unknown_encoding(tmp_path):
     path.write_bytes(bytes(range(128, 256)) * 40)
     with pytest.raises(ExtractError):
         extract_lines(path)
+
+
+def test_title_with_the_year_first():
+    lines = (REPORTS_DIR / "qinghe-shi-jiaotongju-2023.txt").read_text(encoding="utf-8").split("\n")
+    lines[0] = "2023年度青禾市交通运输局政府信息公开工作年度报告"
+    report = parse_report(lines)
+    assert (report.agency, report.year) == ("青禾市交通运输局", 2023)

@@ -25,6 +25,15 @@ SUGGEST_THRESHOLD = 0.12
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
 GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请人数量"))
+# Contact details: (how a question asks for it, how a sentence holds it).
+CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "address": (re.compile(r"地址|在哪|哪里|位置"), re.compile(r"地址|[路街道]\d+号")),
+    "phone": (re.compile(r"电话|号码|热线"), re.compile(r"电话[^；。]{0,8}\d{7,}|\d{3,4}-\d{7,8}")),
+    "fax": (re.compile(r"传真"), re.compile(r"传真[^；。]{0,4}\d{7,}")),
+    "email": (re.compile(r"邮箱|e-?mail|邮件"), re.compile(r"@")),
+    "website": (re.compile(r"网址|网站|官网"), re.compile(r"https?://|www\.")),
+    "hours": (re.compile(r"几点|办公时间|上班|工作时间"), re.compile(r"\d{1,2}[:：]\d{2}")),
+}
 OUTLINE_INTENT = re.compile(r"怎么|如何|哪些|措施|打算|计划|改进")
 YES_NO = re.compile(r"吗[?？]?$|有没有|是否|是不是|还在")
 
@@ -174,8 +183,39 @@ class Answerer:
         if best_score < ANSWER_THRESHOLD:
             return Answer(question, None, None, score, suggestions=self._suggestions(ranked, None),
                           note="not_confident")
-        return Answer(question, self.render(best), self.source(best), score, suggestions=suggestions,
+        text = self.render(best)
+        for doc in self._other_contact_slots(q, best_doc, ranked):
+            text += "\n" + self.render(self.passages[doc])
+        return Answer(question, text, self.source(best), score, suggestions=suggestions,
                       report_id=best.report_id)
+
+    def _other_contact_slots(self, q: str, best_doc: int, ranked: list[tuple[float, int]]) -> list[int]:
+        """地址和电话: when a question asks for several contact details that one sentence does not
+        hold, the best passage of the same report for each missing detail."""
+        wanted = [slot for slot, (asked, _) in CONTACT_SLOTS.items() if asked.search(q)]
+        if len(wanted) < 2:
+            return []
+        best = self.passages[best_doc]
+        have = {slot for slot in wanted if CONTACT_SLOTS[slot][1].search(best.text)}
+        extra: list[int] = []
+        for slot in wanted:
+            if slot in have:
+                continue
+            pattern = CONTACT_SLOTS[slot][1]
+            doc = next((d for _, d in ranked if d != best_doc and d not in extra
+                        and self.passages[d].report_id == best.report_id and self.passages[d].kind == "sentence"
+                        and pattern.search(self.passages[d].text)), None)
+            if doc is None:
+                doc = self._find_in_report(best.report_id, pattern)
+            if doc is not None and doc not in extra:
+                extra.append(doc)
+                have |= {s for s in wanted if CONTACT_SLOTS[s][1].search(self.passages[doc].text)}
+        return extra
+
+    def _find_in_report(self, report_id: int, pattern: re.Pattern[str]) -> int | None:
+        start, end = self.index.ranges.get(report_id, (0, 0))
+        return next((d for d in range(start, end)
+                     if self.passages[d].kind == "sentence" and pattern.search(self.passages[d].text)), None)
 
     def source(self, p: Passage) -> Source:
         ref = self.report_by_id[p.report_id]

@@ -32,7 +32,6 @@ RE_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
 RE_DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 RE_PUBLISHED = re.compile(r"(?:发布日期|发布时间|成文日期)[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
 RE_CAPTION = re.compile(r"^第[一二三四五六七八九十百]+条")
-RE_SENTENCE_END = re.compile(r"(?<=[。！？；])")
 
 
 class ParseError(ValueError):
@@ -267,8 +266,27 @@ def _walk(report: ParsedReport, lines: list[str]) -> None:
         report.layout = "2021"
 
 
+def _split_sentences(paragraph: str) -> list[str]:
+    """Split after 。！？； — but not inside brackets, where ； separates items of one aside."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(paragraph):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        elif ch in "。！？；" and (depth == 0 or ch != "；"):
+            parts.append(paragraph[start:i + 1])
+            start = i + 1
+            if ch != "；":
+                depth = 0  # an unbalanced bracket never swallows the next sentence
+    parts.append(paragraph[start:])
+    return [p.strip() for p in parts]
+
+
 def _sentences(paragraph: str) -> list[str]:
-    parts = [p.strip() for p in RE_SENTENCE_END.split(paragraph)]
+    parts = _split_sentences(paragraph)
     out: list[str] = []
     for part in parts:
         if not part:

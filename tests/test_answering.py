@@ -171,3 +171,10 @@ def test_more_questions_in_the_dev_style(shared_kb):
                 and (row["source"]["agency"], row["source"]["year"]) == key)
     ]
     assert not wrong
+
+
+def test_several_contact_details_in_one_answer(shared_kb):
+    rows = ask_many(["云岭县政务公开办公室地址和电话是什么", "云岭县政府信息公开的电话、传真和邮箱"])
+    assert "府前路18号" in rows[0]["answer"] and "71253306" in rows[0]["answer"]
+    assert all(x in rows[1]["answer"] for x in ("71253306", "71253308", "ylxzfgk@yunling.example"))
+    assert rows[1]["source"]["agency"] == "云岭县人民政府"

@@ -132,10 +132,19 @@ class LocalSession(BaseSession):
             return self._message(chat_id, mid, text, msg.reply_markup)
         if name == "getUpdates":
             return []
+        if name in ("sendDocument", "sendPhoto"):
+            chat_id = int(params["chat_id"])
+            mid = next(self._ids)
+            caption = params.get("caption") or ""
+            label = "文件" if name == "sendDocument" else "图片"
+            msg = SentMessage(chat_id, mid, f"[{label}] {caption}".strip(), None)
+            self.messages[(chat_id, mid)] = msg
+            self.sent.append(msg)
+            return self._message(chat_id, mid, msg.text, None)
         return True
 
 
-_STATEFUL = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}
+_STATEFUL = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
 
 
 class UpdateFactory:

@@ -19,6 +19,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.local_session import LocalSession, SentMessage, UpdateFactory
 from bot.settings import Settings
 from bot.texts import questions as TQ
+from bot.texts import staff as TS
 from storage.db import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,31 @@ class RunError(Exception):
 
 def bot_commands() -> list[BotCommand]:
     return [BotCommand(command=name, description=text) for name, text in TQ.COMMANDS.items()]
+
+
+def staff_bot_commands() -> list[BotCommand]:
+    return bot_commands() + [BotCommand(command=name, description=text) for name, text in TS.COMMANDS.items()]
+
+
+async def register_commands(bot: Bot, db: Database, settings: Settings) -> None:
+    """The public command menu for everyone; staff also see theirs, in their private chats.
+
+    Cosmetic: a failure (an emulator without the method, a staff member who never started the bot)
+    is logged and the bot runs on. Staff added later get their menu at the next start."""
+    from aiogram.types import BotCommandScopeChat
+
+    from storage.staff import staff_recipients
+
+    try:
+        await bot.set_my_commands(bot_commands())
+    except Exception as exc:  # noqa: BLE001
+        log.warning("setMyCommands failed: %s", type(exc).__name__)
+        return
+    for user_id in await staff_recipients(db, settings, "handler"):
+        try:
+            await bot.set_my_commands(staff_bot_commands(), scope=BotCommandScopeChat(chat_id=user_id))
+        except Exception as exc:  # noqa: BLE001
+            log.warning("setMyCommands for a staff chat failed: %s", type(exc).__name__)
 
 
 async def load_qa(db: Database, settings: Settings):
@@ -67,10 +93,7 @@ async def run_polling(db: Database, settings: Settings) -> None:
             raise RunError(f"无法连接 Bot API（{settings.telegram_api_url}）：{exc.message}") from exc
         qa = await load_qa(db, settings)
         dp = create_dispatcher(db, qa, settings)
-        try:
-            await bot.set_my_commands(bot_commands())
-        except Exception as exc:  # an emulator without setMyCommands must not stop the bot
-            log.warning("setMyCommands failed: %s", exc)
+        await register_commands(bot, db, settings)
         scheduler = _start_scheduler(db, bot, settings)
         log.info("bot @%s polling %s", me.username, settings.telegram_api_url)
         try:

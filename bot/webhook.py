@@ -29,7 +29,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.factory import create_bot, create_dispatcher
-from bot.runner import RunError, _start_scheduler, bot_commands, load_qa
+from bot.runner import RunError, _start_scheduler, register_commands, load_qa
 from bot.settings import Settings
 from bot.storage_select import describe
 from storage.db import Database
@@ -149,10 +149,7 @@ async def run_webhook(db: Database, settings: Settings, *, bot: Bot | None = Non
             raise RunError(f"无法监听 {settings.webhook_host}:{settings.webhook_port}：{exc.strerror or exc}") from exc
         await bot.set_webhook(url=target, secret_token=secret, allowed_updates=dp.resolve_used_update_types(),
                               drop_pending_updates=False)
-        try:
-            await bot.set_my_commands(bot_commands())
-        except Exception as exc:  # noqa: BLE001 - cosmetic; never stop the bot for it
-            log.warning("setMyCommands failed: %s", type(exc).__name__)
+        await register_commands(bot, db, settings)
         if reminders:
             scheduler = _start_scheduler(db, bot, settings)
         for sig in (signal.SIGTERM, signal.SIGINT):

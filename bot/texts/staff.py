@@ -222,3 +222,13 @@ def render_card(app, deadline, events, days_left: int | None, *, outcome_labels:
 
 # The application card shows personal data: only in a private chat with the bot.
 CARD_PRIVATE_ONLY = "为保护申请人个人信息，申请 {number} 的详情只在与机器人的私聊中显示，请私聊机器人发送 /app {number}。"
+
+# Command menu shown to staff (in their private chats with the bot).
+COMMANDS = {
+    "queue": "待办申请（按答复期限排序）",
+    "due": "即将到期和已逾期的申请",
+    "app": "查看申请详情：/app 编号",
+    "note": "添加办理备注：/note 编号 内容",
+    "report": "年度统计报表：/report 年份",
+    "stats": "实时办理统计",
+}

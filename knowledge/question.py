@@ -175,6 +175,10 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
         candidates = [r for r in candidates if r.name.place_stems and r.name.place_stems[-1] in named_places]
     if organs:
         candidates = [r for r in candidates if any(organ_matches(r.name.organ, o, form) for o, form in organs)]
+    elif named_places:
+        # A place alone (云岭县2023年…) means that place's own government when we hold its report.
+        government = [r for r in candidates if r.name.organ == "人民政府"]
+        candidates = government or candidates
     if named_agency and not candidates:
         return Resolution([], refused="unknown_agency", named_agency=True, years=years)
     if not named_agency and home_agency:

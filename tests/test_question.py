@@ -16,6 +16,7 @@ REFS = [
     ReportRef(4, "常州市武进区湖塘镇人民政府", 2023, "t"),
     ReportRef(5, "云岭县人民政府", 2023, "t"),
     ReportRef(6, "青禾市城市管理和综合执法局", 2023, "t"),
+    ReportRef(7, "澄湾区水务局", 2017, "t"),
 ]
 
 
@@ -48,7 +49,10 @@ def test_agency_names_split_into_places_and_organ():
         ("云岭县交通运输局2023年收到几件申请", "unknown_agency"),
         ("北京市交通局2023年收到几件申请", "unknown_place"),
         ("2023年通过政府网站公开了多少条", [2, 4, 5, 6]),      # 政府网站 is not an agency
-        ("青禾城管局2023年收到几件申请", [6]),                 # short form of an organ not in the vocabulary
+        ("青禾城管局2023年收到几件申请", [6]),
+        ("青禾市2023年收到几件申请", [2, 6]),                  # a place without its government: its agencies
+        ("云岭县2023年收到几件申请", [5]),
+        ("澄湾区有多少名河长", [7]),                 # short form of an organ not in the vocabulary
         ("青禾市城市管理和综合执法局2023年收到几件申请", [6]),
         ("青禾市公安局2023年收到几件申请", "unknown_agency"),
     ],
@@ -68,3 +72,11 @@ def test_years():
     assert question_years("去年", today) == [2025] and question_years("前年", today) == [2024]
     assert question_years("2024年报里，去年没办完", today) == [2024]
     assert question_years("2024年6月30日起", today) == [2024]
+
+
+def test_a_place_alone_means_its_government_when_we_hold_that_report():
+    refs = REFS + [ReportRef(8, "青禾市人民政府", 2023, "t")]
+    res = resolve("青禾市2023年收到几件申请", refs, today=date(2026, 11, 25))
+    assert [r.id for r in res.reports] == [8]
+    res = resolve("青禾交通局2023年收到几件申请", refs, today=date(2026, 11, 25))
+    assert [r.id for r in res.reports] == [2]

@@ -1,10 +1,15 @@
 """Answering a citizen's question from the loaded reports, with the source named.
 
-1. ``question.resolve`` picks the reports the question may be answered from (agency, place, year).
-2. BM25 over character bigrams (query expanded with the domain synonym table) finds candidates
-   in those reports only.
-3. A rerank applies what BM25 cannot know: which table column the question asks for (自然人,
-   商业企业 …, default 总计), whether a number is wanted, and rapidfuzz similarity of labels.
+1. ``question.resolve`` picks the reports the question may be answered from (agency, place, year);
+   nothing else is ever searched, so a figure is never borrowed from another agency.
+2. ``frame.parse_frame`` reads what is asked (content words, concepts, number/unit, yes/no,
+   contact details, table column or cell, cumulative or total).
+3. BM25 over character bigrams and concept tokens finds candidates — table cells, narrative facts
+   (a figure with the clause that governs it), sentences — in those reports only.
+4. A rerank weighs what BM25 cannot: how much of the question's content the candidate covers,
+   the concepts it shares, and whether it is the kind of thing asked (a figure in the unit asked,
+   the column asked, the contact detail asked, the year's figure rather than the running total).
+   A question whose content no candidate covers is not answered.
 """
 
 from __future__ import annotations
@@ -13,46 +18,38 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from knowledge.frame import (CONCEPT_TOKEN, Frame, concept_tokens, concepts_in, parse_frame,
+                             units_agree)
 from knowledge.index import BM25Index
-from knowledge.parse import TABLE3_COLUMNS
+from knowledge.lexicon import COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS, QUALIFIER_CONCEPTS
 from knowledge.question import Gazetteer, ReportRef, resolve
-from knowledge.synonyms import NUMBER_INTENT, document_expansion, expansion, strip_stop_phrases
+from knowledge.tables import TABLE3_COLUMNS
 from knowledge.text import bigrams, fold
 from knowledge.types import Answer, Source, Suggestion
 
-ANSWER_THRESHOLD = 0.34
-SUGGEST_THRESHOLD = 0.12
+ANSWER_THRESHOLD = 0.42
+MIN_COVERAGE = 0.5
+SUGGEST_THRESHOLD = 0.2
+CANDIDATES = 40
+QUOTE_LIMIT = 160
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
-GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请人数量"))
-# Contact details: (how a question asks for it, how a sentence holds it).
-CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    "address": (re.compile(r"地址|在哪|哪里|位置"), re.compile(r"地址|[路街道]\d+号")),
-    "phone": (re.compile(r"电话|号码|热线"), re.compile(r"电话[^；。]{0,8}\d{7,}|\d{3,4}-\d{7,8}")),
-    "fax": (re.compile(r"传真"), re.compile(r"传真[^；。]{0,4}\d{7,}")),
-    "email": (re.compile(r"邮箱|e-?mail|邮件"), re.compile(r"@")),
-    "website": (re.compile(r"网址|网站|官网"), re.compile(r"https?://|www\.")),
-    "hours": (re.compile(r"几点|办公时间|上班|工作时间"), re.compile(r"\d{1,2}[:：]\d{2}")),
-}
-OUTLINE_INTENT = re.compile(r"怎么|如何|哪些|措施|打算|计划|改进")
-YES_NO = re.compile(r"吗[?？]?$|有没有|是否|是不是|还在")
-
-COLUMN_INTENTS: dict[str, tuple[str, ...]] = {
-    "自然人": ("自然人", "老百姓", "个人", "群众", "公民", "市民", "居民"),
-    "商业企业": ("商业企业", "企业", "公司", "法人"),
-    "科研机构": ("科研", "研究所", "研究院", "高校", "大学"),
-    "社会公益组织": ("公益", "社会组织", "协会", "基金会"),
-    "法律服务机构": ("法律服务", "律所", "律师"),
-}
-LITIGATION_WORDS = ("诉讼", "官司", "起诉", "被告", "法院", "告")
-RESULT_INTENTS = {"结果维持": ("维持",), "结果纠正": ("纠正", "纠错"), "其他结果": ("其他结果",), "尚未审结": ("尚未审结", "未审结", "还没判", "没审完")}
+ORG_COLUMNS = TABLE3_COLUMNS[1:6]
+# Words of every Table 三 row label: they do not tell one row from another.
+GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请数量情况"))
+# Disclosure statistics every agency reports: asked of a place, they are the government's.
+GENERIC_CONCEPTS = frozenset({"公开", "网站", "网上", "微信", "微博", "新媒体", "合计", "累计", "申请", "收到", "办结",
+                              "结转", "复议", "诉讼", "投诉", "收费", "解读", "回应", "发布会", "访谈", "培训", "会议",
+                              "规范性文件", "规章", "许可", "处罚", "强制", "事业性收费", "采购", "不公开", "予以公开",
+                              "部分公开", "无法提供", "不予处理", "逾期", "按时", "延期", "电话", "传真", "地址", "邮箱",
+                              "邮编", "网址", "办公时间", "人员", "经费", "年报", "比例"})
 
 
 @dataclass
 class Passage:
     id: int
     report_id: int
-    kind: str  # sentence, cell, outline, meta
+    kind: str  # sentence, fact, cell, outline, meta
     section: str
     context: str
     text: str
@@ -61,13 +58,25 @@ class Passage:
     col_label: str | None = None
     value: str | None = None
     unit: str | None = None
+    quote: str | None = None  # facts: the sentence to quote
+    terms: str | None = None  # concept tokens of the passage (computed at ingest)
 
-    def index_text(self) -> str:
+    def own_text(self) -> str:
+        """What the passage itself says (for coverage): a cell's labels, a fact's clause."""
         if self.kind == "cell":
             row = RE_ENUM.sub("", self.row_label or "")
             ctx = " ".join(RE_ENUM.sub("", part) for part in (self.context or "").split(" "))
-            return f"{self.table_name or ''} {ctx} {row} {row} {self.col_label or ''}"
-        return f"{self.section} {self.context} {self.text} {document_expansion(self.text)}"
+            return f"{ctx} {row} {self.col_label or ''}"
+        return self.text
+
+    def index_text(self) -> str:
+        terms = self.terms if self.terms is not None else concept_tokens(self.own_text())
+        if self.kind == "cell":
+            row = RE_ENUM.sub("", self.row_label or "")
+            return f"{self.table_name or ''} {self.own_text()} {row} {terms}"
+        if self.kind == "fact":
+            return f"{self.text} {self.text} {self.context} {terms}"
+        return f"{self.section} {self.context} {self.text} {terms}"
 
 
 def label_text(p: Passage) -> str:
@@ -84,56 +93,18 @@ def label_text(p: Passage) -> str:
     return row or col
 
 
-def column_intent(q: str) -> str | None:
-    for column, forms in COLUMN_INTENTS.items():
-        if any(f in q for f in forms):
-            return column
-    return None
-
-
-def _table4_fit(q: str, col: str) -> float:
-    group, result = col.split(" · ", 1)
-    litigation = any(w in q for w in LITIGATION_WORDS)
-    review = "复议" in q
-    score = 0.0
-    if group == "行政复议":
-        score += 0.1 if review and not litigation else -0.4
-    elif "直接起诉" in group:
-        score += 0.1 if ("直接" in q or "未经复议" in q) else -0.2
-    else:
-        score += 0.1 if "复议后" in q else -0.2
-    wanted = next((k for k, forms in RESULT_INTENTS.items() if any(f in q for f in forms)), "总计")
-    score += 0.1 if result == wanted else -0.4
-    return score
-
-
-@dataclass
-class _Query:
-    text: str                 # the folded question
-    core: dict[str, float]    # its bigrams (names, years and filler words removed) → idf
-    extra: dict[str, float]   # bigrams of the synonym expansion → idf
-
-    def __post_init__(self) -> None:
-        q = self.text
-        self.wanted = set(self.core) | set(self.extra)
-        self.wants_number = bool(NUMBER_INTENT.search(q))
-        self.yes_no = bool(YES_NO.search(q))
-        self.column = column_intent(q)
-        self.wants_outline = bool(OUTLINE_INTENT.search(q))
-        self._table4: dict[str, float] = {}
-
-    def fit_table4(self, col: str) -> float:
-        fit = self._table4.get(col)
-        if fit is None:
-            fit = self._table4[col] = _table4_fit(self.text, col)
-        return fit
-
-
 def _coverage(terms: dict[str, float], grams: set[str]) -> float:
     total = sum(terms.values())
     if not total:
         return 0.0
     return sum(w for g, w in terms.items() if g in grams) / total
+
+
+@dataclass
+class _Cand:
+    doc: int
+    score: float
+    coverage: float
 
 
 class Answerer:
@@ -144,12 +115,17 @@ class Answerer:
         self.passages = passages
         self.home_agency = home_agency
         self.gazetteer = Gazetteer(reports)
-        self._grams: dict[int, tuple[set[str], set[str]]] = {}
+        self._cache: dict[int, tuple[set[str], set[str], set[str], list[str]]] = {}
         self.index = BM25Index([p.index_text() for p in passages], [p.report_id for p in passages])
-        self._name_forms = {
-            f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f
-        }
+        self._name_forms = {f for r in reports
+                            for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f}
+        from knowledge.agencies import place_forms
+        self._name_forms |= {f for r in reports for p in r.name.places for f in place_forms(p)}
         self._longest_name = max((len(f) for f in self._name_forms), default=0)
+        self._rows: dict[tuple[int, str, str], dict[str, Passage]] = {}
+        for p in passages:
+            if p.kind == "cell" and p.row_label:
+                self._rows.setdefault((p.report_id, p.table_name or "", p.row_label), {})[p.col_label or ""] = p
 
     # -- public ------------------------------------------------------------------------------
 
@@ -157,65 +133,163 @@ class Answerer:
         question = question.strip()
         if not question:
             return Answer(question, None, None, 0.0, note="empty")
-        res = resolve(question, self.reports, home_agency=self.home_agency, today=today,
-                      gazetteer=self.gazetteer)
+        if not understood(question):
+            return Answer(question, None, None, 0.0, note="not_understood")
+        res = resolve(question, self.reports, home_agency=self.home_agency, today=today, gazetteer=self.gazetteer)
         if res.refused:
-            return Answer(question, None, None, 0.0, note=res.refused)
+            return Answer(question, None, None, 0.0, note=res.refused, resolution=res)
         if not res.reports:
-            return Answer(question, None, None, 0.0, note="no_reports")
-        q = fold(question)
-        named_stripped = self._strip_names(q)
-        core = strip_stop_phrases(named_stripped)
-        extra = expansion(named_stripped)
-        hits = self.index.top(f"{core} {extra}", k=30, groups=[r.id for r in res.reports])
-        if not hits:
-            return Answer(question, None, None, 0.0, note="no_match")
-        top_bm25 = hits[0][1] or 1.0
-        query = _Query(q, self._weighted_terms(core), self._weighted_terms(extra))
-        ranked = sorted(
-            ((self._rerank(query, doc, bm25 / top_bm25), doc) for doc, bm25 in hits),
-            key=lambda sd: -sd[0],
-        )
-        best_score, best_doc = ranked[0]
-        best = self.passages[best_doc]
-        score = max(0.0, min(100.0, best_score * 100))
-        suggestions = self._suggestions(ranked[1:], exclude=best_doc)
-        if best_score < ANSWER_THRESHOLD:
-            return Answer(question, None, None, score, suggestions=self._suggestions(ranked, None),
-                          note="not_confident")
-        text = self.render(best)
-        for doc in self._other_contact_slots(q, best_doc, ranked):
-            text += "\n" + self.render(self.passages[doc])
-        return Answer(question, text, self.source(best), score, suggestions=suggestions,
-                      report_id=best.report_id)
-
-    def _other_contact_slots(self, q: str, best_doc: int, ranked: list[tuple[float, int]]) -> list[int]:
-        """地址和电话: when a question asks for several contact details that one sentence does not
-        hold, the best passage of the same report for each missing detail."""
-        wanted = [slot for slot, (asked, _) in CONTACT_SLOTS.items() if asked.search(q)]
-        if len(wanted) < 2:
-            return []
-        best = self.passages[best_doc]
-        have = {slot for slot in wanted if CONTACT_SLOTS[slot][1].search(best.text)}
-        extra: list[int] = []
-        for slot in wanted:
-            if slot in have:
+            return Answer(question, None, None, 0.0, note="no_reports", resolution=res)
+        frame = parse_frame(fold(question), self._strip_names)
+        groups = [r.id for r in res.reports]
+        parts = frame.parts or [frame]
+        chosen: list[tuple[_Cand, Frame]] = []
+        suggestions: list[Suggestion] = []
+        best_overall: _Cand | None = None
+        for part in parts:
+            ranked = self._rank(part, groups)
+            if not ranked:
                 continue
-            pattern = CONTACT_SLOTS[slot][1]
-            doc = next((d for _, d in ranked if d != best_doc and d not in extra
-                        and self.passages[d].report_id == best.report_id and self.passages[d].kind == "sentence"
-                        and pattern.search(self.passages[d].text)), None)
-            if doc is None:
-                doc = self._find_in_report(best.report_id, pattern)
-            if doc is not None and doc not in extra:
-                extra.append(doc)
-                have |= {s for s in wanted if CONTACT_SLOTS[s][1].search(self.passages[doc].text)}
-        return extra
+            top = ranked[0]
+            if best_overall is None or top.score > best_overall.score:
+                best_overall = top
+            if top.score >= ANSWER_THRESHOLD and top.coverage >= MIN_COVERAGE and self._fits(part, top):
+                if not any(c.doc == top.doc for c, _ in chosen):
+                    chosen.append((top, part))
+            else:
+                suggestions.extend(self._suggestions(ranked, None))
+        if best_overall is None:
+            return Answer(question, None, None, 0.0, note="no_match", resolution=res)
+        score = max(0.0, min(100.0, best_overall.score * 100))
+        if not chosen:
+            return Answer(question, None, None, score, suggestions=_unique(suggestions)[:3], note="not_confident",
+                          resolution=res)
+        first = self.passages[chosen[0][0].doc]
+        if res.department_only and not _specific(frame):
+            return Answer(question, None, None, score, note="department_only", resolution=res)
+        lines = [self.render(self.passages[c.doc], part) for c, part in chosen]
+        for doc in self._other_contact_slots(frame, chosen[0][0].doc):
+            lines.append(self.render(self.passages[doc], frame))
+        text = "\n".join(dict.fromkeys(lines))
+        return Answer(question, text, self.source(first), score,
+                      suggestions=self._suggestions(self._rank(parts[0], groups)[1:], chosen[0][0].doc),
+                      report_id=first.report_id, resolution=res)
 
-    def _find_in_report(self, report_id: int, pattern: re.Pattern[str]) -> int | None:
-        start, end = self.index.ranges.get(report_id, (0, 0))
-        return next((d for d in range(start, end)
-                     if self.passages[d].kind == "sentence" and pattern.search(self.passages[d].text)), None)
+    # -- ranking -------------------------------------------------------------------------------
+
+    def _rank(self, frame: Frame, groups: list[int]) -> list[_Cand]:
+        query = f"{frame.content} {' '.join(CONCEPT_TOKEN[c] for c in frame.concepts)}"
+        if frame.column and frame.column in COLUMN_WORDS:
+            query += f" {frame.column}"
+        hits = self.index.top(query, k=CANDIDATES, groups=groups)
+        if not hits:
+            return []
+        top_bm25 = hits[0][1] or 1.0
+        terms = self._weighted_terms(frame.content)
+        ranked = [self._score(frame, terms, doc, bm25 / top_bm25) for doc, bm25 in hits]
+        ranked.sort(key=lambda c: -c.score)
+        return ranked
+
+    def _weighted_terms(self, text: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for gram in bigrams(text):
+            if len(gram) == 2 and not gram.isdigit():
+                out[gram] = self.index.idf_of(gram)
+        return out
+
+    def _grams(self, doc: int) -> tuple[set[str], set[str], set[str], list[str]]:
+        cached = self._cache.get(doc)
+        if cached is None:
+            p = self.passages[doc]
+            own = set(bigrams(fold(p.own_text())))
+            wide = own | set(bigrams(fold(f"{p.section} {p.context} {p.quote or ''}")))
+            if p.kind == "cell" and p.col_label in TABLE3_COLUMNS:
+                own -= GENERIC_LABEL_GRAMS
+            concepts = set(concepts_in(p.own_text()))
+            label: list[str] = []
+            if p.kind == "cell":
+                row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
+                label = [g for g in bigrams(fold(row)) if g not in GENERIC_LABEL_GRAMS]
+            cached = self._cache[doc] = (own, wide, concepts, label)
+        return cached
+
+    def _score(self, f: Frame, terms: dict[str, float], doc: int, bm25_rel: float) -> _Cand:
+        p = self.passages[doc]
+        own, wide, concepts, label = self._grams(doc)
+        cov_own = _coverage(terms, own)
+        cov_wide = _coverage(terms, wide)
+        asked = [c for c in f.concepts if c not in QUALIFIER_CONCEPTS]
+        concept_cov = (sum(1 for c in asked if c in concepts) / len(asked)) if asked else 0.0
+        # coverage of what is asked: content words and concepts together
+        weight_terms = sum(terms.values())
+        weight_concepts = 2.5 * len(asked)
+        covered = cov_wide * weight_terms + concept_cov * weight_concepts
+        coverage = covered / (weight_terms + weight_concepts) if (weight_terms + weight_concepts) else 0.0
+        score = 0.2 * bm25_rel + 0.35 * cov_own + 0.1 * cov_wide + 0.3 * concept_cov + 0.15 * coverage
+        has_digit = bool(RE_DIGIT.search(p.text if p.kind != "cell" else (p.value or "")))
+        if p.kind == "cell":
+            score += self._cell_fit(f, p, label)
+        if f.wants_number:
+            if p.kind in ("cell", "fact"):
+                score += 0.08
+            elif not has_digit:
+                score -= 0.3
+            agree = units_agree(f.unit, p.unit)
+            if agree is True:
+                score += 0.08
+            elif agree is False:
+                score -= 0.3
+            qualifier = p.col_label if p.kind == "fact" else ("累计" if p.col_label and "累计" in p.col_label else "")
+            if f.cumulative:
+                score += 0.15 if qualifier == "累计" else -0.1
+            elif qualifier == "累计":
+                score -= 0.15
+            if f.total and p.kind == "fact" and qualifier == "其中":
+                score -= 0.06
+        if f.yes_no and not f.wants_number:
+            score += 0.05 if p.kind == "sentence" else (-0.1 if p.kind == "cell" else 0.0)
+        if f.slots:
+            holds = [s for s in f.slots if CONTACT_SLOTS[s][1].search(p.quote or p.text)]
+            score += 0.15 if holds else -0.45
+        if p.kind == "outline" and not f.wants_list:
+            score -= 0.3
+        if p.kind == "sentence" and p.text.count("情况") >= 3:
+            score -= 0.2  # the report's table of contents
+        if p.kind == "fact" and not f.wants_number and not f.slots:
+            score -= 0.05  # a clause is a poorer answer than its sentence to a non-number question
+        return _Cand(doc, score, coverage)
+
+    def _cell_fit(self, f: Frame, p: Passage, label: list[str]) -> float:
+        col = p.col_label or ""
+        score = 0.0
+        wanted = set(bigrams(f.content)) | set(f.concepts)
+        if label:
+            matched = sum(1 for g in label if g in wanted)
+            score += 0.25 * matched / len(label)
+        if col in TABLE3_COLUMNS:
+            if label and not any(g in wanted for g in label) and not (p.row_label or "").startswith("一、"):
+                score -= 0.2  # a row nothing in the question points to (新收 is the default)
+            asked = f.column if f.column != "法人或其他组织" else "总计"
+            if asked:
+                score += 0.2 if col == asked else -0.5
+            elif col != "总计":
+                score -= 0.5
+        elif " · " in col:
+            score += _table4_fit(f, col)
+        if p.value is None:
+            score -= 0.2
+        return score
+
+    def _fits(self, f: Frame, cand: _Cand) -> bool:
+        """Hard requirements: a contact question gets the detail asked; a number question a figure."""
+        p = self.passages[cand.doc]
+        if f.slots and not any(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots):
+            return False
+        if f.wants_number and not f.yes_no and p.kind not in ("cell", "fact") and not RE_DIGIT.search(p.text):
+            return False
+        return True
+
+    # -- rendering -----------------------------------------------------------------------------
 
     def source(self, p: Passage) -> Source:
         ref = self.report_by_id[p.report_id]
@@ -225,93 +299,59 @@ class Answerer:
     def cite(self, p: Passage) -> str:
         ref = self.report_by_id[p.report_id]
         src = self.source(p)
-        legacy = p.kind == "cell" and p.col_label == "统计数"
+        legacy = p.kind == "cell" and (p.col_label == "统计数" or "统计表" in (p.table_name or ""))
         doc = f"{ref.year}年度统计表" if legacy else f"{ref.year}年度报告"
-        section = f" · {src.section}" if src.section else ""
+        section = f" · {src.section}" if src.section and src.section != p.table_name or legacy is False and src.section else ""
         return f"{ref.agency} {doc}{section}"
 
-    def render(self, p: Passage) -> str:
+    def render(self, p: Passage, f: Frame | None = None) -> str:
         if p.kind == "cell":
+            if f is not None and f.column == "法人或其他组织" and p.col_label in TABLE3_COLUMNS:
+                return self._organisations(p)
             value = f"{p.value}{p.unit or ''}" if p.value is not None else "未填报（表中为空）"
             return f"{label_text(p)}：{value}（{self.cite(p)}）"
-        return f"{p.text}（{self.cite(p)}）"
+        if p.kind == "fact":
+            return f"{_quote(p.quote or p.text, p.text)}（{self.cite(p)}）"
+        return f"{_quote(p.text, None)}（{self.cite(p)}）"
 
-    # -- internals ---------------------------------------------------------------------------
+    def _organisations(self, p: Passage) -> str:
+        """法人或其他组织: the header over five columns — their sum, with the parts."""
+        row = self._rows.get((p.report_id, p.table_name or "", p.row_label or ""), {})
+        parts = [(c, row[c].value) for c in ORG_COLUMNS if c in row and row[c].value is not None]
+        if len(parts) < len(ORG_COLUMNS):
+            return f"{label_text(p)}：{p.value}{p.unit or ''}（{self.cite(p)}）"
+        total = sum(float(v) for _, v in parts)
+        total_text = str(int(total)) if total == int(total) else f"{total:g}"
+        detail = "，".join(f"{c}{v}" for c, v in parts)
+        row_label = RE_ENUM.sub("", p.row_label or "")
+        return f"{row_label}（法人或其他组织合计）：{total_text}件（{detail}）（{self.cite(p)}）"
 
-    def _strip_names(self, q: str) -> str:
-        found = {q[i:i + n] for i in range(len(q)) for n in range(1, min(self._longest_name, len(q) - i) + 1)
-                 if q[i:i + n] in self._name_forms}
-        for form in sorted(found, key=len, reverse=True):
-            q = q.replace(form, " ")
-        q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
-        return q
+    def _other_contact_slots(self, f: Frame, best_doc: int) -> list[int]:
+        """地址和电话: the best passage of the same report for each detail the first one lacks."""
+        if len(f.slots) < 2:
+            return []
+        best = self.passages[best_doc]
+        have = {s for s in f.slots if CONTACT_SLOTS[s][1].search(best.quote or best.text)}
+        extra: list[int] = []
+        start, end = self.index.ranges.get(best.report_id, (0, 0))
+        for slot in f.slots:
+            if slot in have:
+                continue
+            pattern = CONTACT_SLOTS[slot][1]
+            doc = next((d for d in range(start, end) if self.passages[d].kind == "sentence"
+                        and pattern.search(self.passages[d].text)), None)
+            if doc is not None and doc not in extra:
+                extra.append(doc)
+                have |= {s for s in f.slots if CONTACT_SLOTS[s][1].search(self.passages[doc].text)}
+        return extra
 
-    def _weighted_terms(self, text: str) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for gram in bigrams(text):
-            tid = self.index.term_ids.get(gram)
-            if tid is not None:
-                out[gram] = self.index.idf[tid]
-        return out
-
-    def _passage_grams(self, doc: int) -> tuple[set[str], set[str], list[str], list[str]]:
-        cached = self._grams.get(doc)
-        if cached is None:
-            p = self.passages[doc]
-            grams = set(bigrams(fold(p.index_text())))
-            if p.kind == "cell":  # the table's own title is shared by all its cells: context only
-                own = set(bigrams(fold(p.index_text().replace(p.table_name or "", " ", 1))))
-                if p.col_label in TABLE3_COLUMNS:  # 申请/政府信息 are in every Table 三 row label
-                    own -= GENERIC_LABEL_GRAMS
-            else:
-                own = set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
-            label_grams: list[str] = []
-            if p.kind == "cell":
-                label = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
-                label_grams = bigrams(fold(label))
-            specific = [g for g in label_grams if g not in GENERIC_LABEL_GRAMS]
-            cached = self._grams[doc] = (grams, own, label_grams, specific)
-        return cached
-
-    def _rerank(self, query: "_Query", doc: int, bm25_rel: float) -> float:
-        p = self.passages[doc]
-        grams, own, label_grams, specific = self._passage_grams(doc)
-        score = (0.25 * bm25_rel + 0.35 * _coverage(query.core, own) + 0.15 * _coverage(query.core, grams)
-                 + 0.15 * _coverage(query.extra, grams))
-        if p.kind == "cell":
-            col = p.col_label or ""
-            if label_grams:
-                wanted = query.wanted
-                score += 0.25 * sum(1 for g in label_grams if g in wanted) / len(label_grams)
-                if (col in TABLE3_COLUMNS and specific and not (p.row_label or "").startswith("一、")
-                        and not any(g in wanted for g in specific)):
-                    score -= 0.2  # a Table 三 row nothing in the question points to; 新收 is the default
-            if col in TABLE3_COLUMNS:
-                if query.column:
-                    score += 0.2 if col == query.column else -0.5
-                elif col != "总计":
-                    score -= 0.5
-            elif " · " in col:
-                score += query.fit_table4(col)
-            if p.value is None:
-                score -= 0.2
-            if query.yes_no:
-                score -= 0.15
-        elif query.wants_number and not RE_DIGIT.search(p.text):
-            score -= 0.25
-        if p.kind == "sentence" and p.text.count("情况") >= 3:
-            score -= 0.25  # the report's table of contents ("报告内容包括……情况、……情况")
-        if p.kind == "outline" and not query.wants_outline:
-            score -= 0.3
-        return score
-
-    def _suggestions(self, ranked: list[tuple[float, int]], exclude: int | None) -> list[Suggestion]:
+    def _suggestions(self, ranked: list[_Cand], exclude: int | None) -> list[Suggestion]:
         out: list[Suggestion] = []
         seen: set[str] = set()
-        for score, doc in ranked:
-            if doc == exclude or score < SUGGEST_THRESHOLD:
+        for cand in ranked:
+            if cand.doc == exclude or cand.score < SUGGEST_THRESHOLD:
                 continue
-            p = self.passages[doc]
+            p = self.passages[cand.doc]
             text = self.render(p)
             if text in seen:
                 continue
@@ -320,3 +360,73 @@ class Answerer:
             if len(out) == 3:
                 break
         return out
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def _strip_names(self, q: str) -> str:
+        found = {q[i:i + n] for i in range(len(q)) for n in range(1, min(self._longest_name, len(q) - i) + 1)
+                 if q[i:i + n] in self._name_forms}
+        for form in sorted(found, key=len, reverse=True):
+            q = q.replace(form, " ")
+        for word in INTERNAL_OFFICE_WORDS:
+            q = q.replace(word, " ")
+        q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
+        q = re.sub(r"[（(]\s*(?:19|20)\d{2}\s*[）)]", " ", q)
+        return q
+
+
+def _quote(sentence: str, clause: str | None) -> str:
+    """The sentence, or around the clause when the sentence is long (crawler text)."""
+    if len(sentence) <= QUOTE_LIMIT:
+        return sentence
+    anchor = sentence.find(clause) if clause else -1
+    if anchor == -1:
+        return sentence[:QUOTE_LIMIT] + "……"
+    start = max(0, anchor - 40)
+    cut = max(sentence.rfind("，", 0, anchor), sentence.rfind("；", 0, anchor), sentence.rfind("。", 0, anchor))
+    if cut != -1 and anchor - cut <= 60:
+        start = cut + 1
+    end = min(len(sentence), anchor + len(clause) + 60)
+    stop = min((i for i in (sentence.find("；", anchor + len(clause)), sentence.find("。", anchor + len(clause)))
+                if i != -1), default=-1)
+    if stop != -1 and stop - anchor < 120:
+        end = stop + 1
+    return ("……" if start > 0 else "") + sentence[start:end] + ("……" if end < len(sentence) else "")
+
+
+def _table4_fit(f: Frame, col: str) -> float:
+    group, result = col.split(" · ", 1)
+    score = 0.0
+    if f.table4_group is None:
+        return -0.3
+    if group == "行政复议":
+        score += 0.1 if f.table4_group == "行政复议" else -0.4
+    elif "直接起诉" in group:
+        score += 0.1 if f.table4_group in ("直接起诉",) else (-0.05 if f.table4_group == "诉讼" else -0.4)
+    else:
+        score += 0.1 if f.table4_group == "复议后起诉" else (-0.05 if f.table4_group == "诉讼" else -0.4)
+    wanted = f.table4_result or "总计"
+    score += 0.1 if result == wanted else -0.4
+    return score
+
+
+def _specific(frame: Frame) -> bool:
+    """The question asks about something beyond the statistics every agency reports."""
+    leftover = re.sub(r"[\W\d_]", "", frame.content)
+    return bool(leftover) and len(leftover) >= 2 or any(c not in GENERIC_CONCEPTS for c in frame.concepts)
+
+
+def _unique(items: list[Suggestion]) -> list[Suggestion]:
+    seen: set[str] = set()
+    out = []
+    for s in items:
+        if s.text not in seen:
+            seen.add(s.text)
+            out.append(s)
+    return out
+
+
+def understood(question: str) -> bool:
+    """Gibberish, English words and bare numbers are not questions this bot can answer."""
+    han = sum(1 for ch in question if "\u4e00" <= ch <= "\u9fff")
+    return han >= 2

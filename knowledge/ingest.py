@@ -9,9 +9,14 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select
 
 from knowledge.extract import ExtractError, extract_lines
+from knowledge.facts import sentence_facts
+from knowledge.frame import concept_tokens
 from knowledge.parse import ParsedReport, ParseError, parse_report
 from storage.db import Database
 from storage.models import Passage, Report
+
+
+PARSER_VERSION = "2026.11-2"
 
 
 class IngestError(ValueError):
@@ -29,10 +34,14 @@ class IngestResult:
     passages: int
     cells: int
     status: str  # added, replaced, unchanged
+    warnings: tuple[str, ...] = ()
 
     def line(self) -> str:
         verb = {"added": "已导入", "replaced": "已更新", "unchanged": "未变化"}[self.status]
-        return f"{verb}\t{self.agency}\t{self.year}\t正文 {self.passages} 条\t表格单元格 {self.cells} 个\t{self.path.name}"
+        line = f"{verb}\t{self.agency}\t{self.year}\t正文 {self.passages} 条\t表格单元格 {self.cells} 个\t{self.path.name}"
+        if self.warnings:
+            line += "\t注意：" + "；".join(self.warnings)
+        return line
 
 
 def read_report(path: Path, *, agency: str | None = None, year: int | None = None) -> tuple[ParsedReport, str]:
@@ -45,7 +54,8 @@ def read_report(path: Path, *, agency: str | None = None, year: int | None = Non
         parsed = parse_report(lines, agency=agency, year=year)
     except (ExtractError, ParseError) as exc:
         raise IngestError(path, str(exc)) from exc
-    digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    # the parser version is part of the digest: a file read again by a newer parser is re-read
+    digest = hashlib.sha256(f"{PARSER_VERSION}\n{agency}\n{year}\n".encode() + "\n".join(lines).encode("utf-8")).hexdigest()
     return parsed, digest
 
 
@@ -53,15 +63,21 @@ def passage_rows(parsed: ParsedReport, report_id: int) -> list[dict]:
     rows: list[dict] = []
 
     def add(**kw) -> None:
-        rows.append({"report_id": report_id, "position": len(rows), "section": "", "context": "",
-                     "table_name": None, "row_label": None, "col_label": None, "value": None, "unit": None, **kw})
+        row = {"report_id": report_id, "position": len(rows), "section": "", "context": "", "table_name": None,
+               "row_label": None, "col_label": None, "value": None, "unit": None, "quote": None, **kw}
+        own = row["text"] if row["kind"] != "cell" else f"{row['context']} {row['row_label']} {row['col_label'] or ''}"
+        row["terms"] = concept_tokens(own)
+        rows.append(row)
 
     if parsed.published:
-        add(kind="meta", text=f"《{parsed.title}》发布日期：{parsed.published}", context="发布日期 发布时间 哪天发布")
+        add(kind="meta", text=f"《{parsed.title}》发布日期：{parsed.published}", context="发布日期 发布时间 落款日期")
     for s in parsed.outlines:
         add(kind="outline", section=s.section, text=s.text)
     for s in parsed.sentences:
         add(kind="sentence", section=s.section, context=s.context, text=s.text)
+        for fact in sentence_facts(s.text, parsed.year):
+            add(kind="fact", section=s.section, context=s.context, text=fact.phrase, value=fact.value,
+                unit=fact.unit, col_label=fact.qualifier, quote=s.text)
     for c in parsed.cells:
         text = f"{c.row_label} {c.col_label or ''}：{c.value if c.value is not None else ''}{c.unit or ''}"
         add(kind="cell", section=c.table, context=c.context, text=text, table_name=c.table,
@@ -94,20 +110,21 @@ async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = 
                 if existing is not None:
                     if existing.content_hash == digest:
                         results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
-                                                    len(parsed.cells), "unchanged"))
+                                                    len(parsed.cells), "unchanged", tuple(parsed.warnings)))
                         continue
                     await session.execute(delete(Passage).where(Passage.report_id == existing.id))
                     await session.execute(delete(Report).where(Report.id == existing.id))
                     status = "replaced"
                 report = Report(agency=parsed.agency, year=parsed.year, title=parsed.title, layout=parsed.layout,
-                                source_name=path.name, content_hash=digest, published=parsed.published)
+                                source_name=path.name, content_hash=digest, published=parsed.published,
+                                warnings="\n".join(parsed.warnings))
                 session.add(report)
                 await session.flush()
                 rows = passage_rows(parsed, report.id)
                 if rows:
                     await session.execute(insert(Passage), rows)
                 results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
-                                            len(parsed.cells), status))
+                                            len(parsed.cells), status, tuple(parsed.warnings)))
     return results
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -30,17 +30,19 @@ class Report(SQLModel, table=True):
     content_hash: str = Field(index=True)
     published: Optional[str] = None
     ingested_at: datetime = Field(default_factory=utcnow)
+    warnings: str = ""  # what ingest could not structure (one per line)
 
 
 class Passage(SQLModel, table=True):
-    """A searchable unit: a narrative sentence or one statistics-table cell (a structured fact)."""
+    """A searchable unit: a narrative sentence, a narrative figure with its governing clause
+    (kind "fact"), or one statistics-table cell (a structured fact)."""
 
     __tablename__ = "passage"
 
     id: Optional[int] = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
     position: int
-    kind: str  # "sentence" or "cell"
+    kind: str  # "sentence", "fact", "cell", "outline" or "meta"
     section: str = ""
     context: str = ""  # sub-heading / table group path, folded into the search text
     text: str
@@ -49,6 +51,8 @@ class Passage(SQLModel, table=True):
     col_label: Optional[str] = None
     value: Optional[str] = None
     unit: Optional[str] = None
+    quote: Optional[str] = Field(default=None, sa_type=Text)  # a fact's sentence, quoted in answers
+    terms: Optional[str] = Field(default=None, sa_type=Text)  # concept tokens for the search index
 
 
 class QuestionLog(SQLModel, table=True):

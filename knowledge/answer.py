@@ -18,8 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from knowledge.frame import (CONCEPT_TOKEN, Frame, concept_tokens, concepts_in, parse_frame,
-                             units_agree)
+from knowledge.frame import CONCEPT_TOKEN, Frame, concept_tokens, parse_frame, units_agree
 from knowledge.index import BM25Index
 from knowledge.lexicon import COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS, QUALIFIER_CONCEPTS
 from knowledge.question import Gazetteer, ReportRef, resolve
@@ -27,8 +26,10 @@ from knowledge.tables import TABLE3_COLUMNS
 from knowledge.text import bigrams, fold
 from knowledge.types import Answer, Source, Suggestion
 
-ANSWER_THRESHOLD = 0.42
-MIN_COVERAGE = 0.5
+ANSWER_THRESHOLD = 0.53
+MIN_COVERAGE = 0.25
+UNKNOWN_WEIGHT = 0.5   # a question bigram no report uses
+CONCEPT_WEIGHT = 2.0   # the least a concept weighs
 SUGGEST_THRESHOLD = 0.2
 CANDIDATES = 40
 QUOTE_LIMIT = 160
@@ -178,6 +179,7 @@ class Answerer:
     # -- ranking -------------------------------------------------------------------------------
 
     def _rank(self, frame: Frame, groups: list[int]) -> list[_Cand]:
+        asked = [c for c in frame.concepts if c not in QUALIFIER_CONCEPTS]
         query = f"{frame.content} {' '.join(CONCEPT_TOKEN[c] for c in frame.concepts)}"
         if frame.column and frame.column in COLUMN_WORDS:
             query += f" {frame.column}"
@@ -185,47 +187,54 @@ class Answerer:
         if not hits:
             return []
         top_bm25 = hits[0][1] or 1.0
-        terms = self._weighted_terms(frame.content)
+        terms = self._weighted_terms(frame.content, asked)
         ranked = [self._score(frame, terms, doc, bm25 / top_bm25) for doc, bm25 in hits]
         ranked.sort(key=lambda c: -c.score)
         return ranked
 
-    def _weighted_terms(self, text: str) -> dict[str, float]:
+    def _weighted_terms(self, text: str, concepts: list[str]) -> dict[str, float]:
+        """What the question asks, weighted: its content bigrams by idf (a bigram the reports
+        never use — question phrasing such as 帮忙/写信 — weighs little) and its concepts."""
         out: dict[str, float] = {}
+        known = 0
         for gram in bigrams(text):
-            if len(gram) == 2 and not gram.isdigit():
-                out[gram] = self.index.idf_of(gram)
+            if len(gram) != 2 or gram.isdigit() or not _has_han(gram):
+                continue
+            tid = self.index.term_ids.get(gram)
+            if tid is not None:
+                out[gram] = self.index.idf[tid]
+                known += 1
+            else:
+                out[gram] = UNKNOWN_WEIGHT
+        for concept in concepts:
+            token = CONCEPT_TOKEN[concept]
+            tid = self.index.term_ids.get(token)
+            out[token] = max(CONCEPT_WEIGHT, self.index.idf[tid] if tid is not None else CONCEPT_WEIGHT)
         return out
 
-    def _grams(self, doc: int) -> tuple[set[str], set[str], set[str], list[str]]:
+    def _grams(self, doc: int) -> tuple[set[str], set[str], list[str]]:
         cached = self._cache.get(doc)
         if cached is None:
             p = self.passages[doc]
-            own = set(bigrams(fold(p.own_text())))
-            wide = own | set(bigrams(fold(f"{p.section} {p.context} {p.quote or ''}")))
+            own_text = p.own_text()
+            own = set(bigrams(fold(own_text))) | set(bigrams(concept_tokens(own_text)))
+            extra = f"{p.section} {p.context} {p.quote or ''}"
+            wide = own | set(bigrams(fold(extra))) | set(bigrams(concept_tokens(extra)))
             if p.kind == "cell" and p.col_label in TABLE3_COLUMNS:
                 own -= GENERIC_LABEL_GRAMS
-            concepts = set(concepts_in(p.own_text()))
             label: list[str] = []
             if p.kind == "cell":
                 row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
                 label = [g for g in bigrams(fold(row)) if g not in GENERIC_LABEL_GRAMS]
-            cached = self._cache[doc] = (own, wide, concepts, label)
+            cached = self._cache[doc] = (own, wide, label)
         return cached
 
     def _score(self, f: Frame, terms: dict[str, float], doc: int, bm25_rel: float) -> _Cand:
         p = self.passages[doc]
-        own, wide, concepts, label = self._grams(doc)
+        own, wide, label = self._grams(doc)
         cov_own = _coverage(terms, own)
         cov_wide = _coverage(terms, wide)
-        asked = [c for c in f.concepts if c not in QUALIFIER_CONCEPTS]
-        concept_cov = (sum(1 for c in asked if c in concepts) / len(asked)) if asked else 0.0
-        # coverage of what is asked: content words and concepts together
-        weight_terms = sum(terms.values())
-        weight_concepts = 2.5 * len(asked)
-        covered = cov_wide * weight_terms + concept_cov * weight_concepts
-        coverage = covered / (weight_terms + weight_concepts) if (weight_terms + weight_concepts) else 0.0
-        score = 0.2 * bm25_rel + 0.35 * cov_own + 0.1 * cov_wide + 0.3 * concept_cov + 0.15 * coverage
+        score = 0.2 * bm25_rel + 0.5 * cov_own + 0.15 * cov_wide
         has_digit = bool(RE_DIGIT.search(p.text if p.kind != "cell" else (p.value or "")))
         if p.kind == "cell":
             score += self._cell_fit(f, p, label)
@@ -257,7 +266,7 @@ class Answerer:
             score -= 0.2  # the report's table of contents
         if p.kind == "fact" and not f.wants_number and not f.slots:
             score -= 0.05  # a clause is a poorer answer than its sentence to a non-number question
-        return _Cand(doc, score, coverage)
+        return _Cand(doc, score, cov_wide)
 
     def _cell_fit(self, f: Frame, p: Passage, label: list[str]) -> float:
         col = p.col_label or ""
@@ -424,6 +433,10 @@ def _unique(items: list[Suggestion]) -> list[Suggestion]:
             seen.add(s.text)
             out.append(s)
     return out
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def understood(question: str) -> bool:

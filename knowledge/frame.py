@@ -150,7 +150,8 @@ def _frame(text: str, content: str) -> Frame:
         unit=unit,
         yes_no=bool(YES_NO_INTENT.search(text)),
         wants_list=bool(LIST_INTENT.search(text)) and not NUMBER_INTENT.search(text),
-        slots=[slot for slot, (asked, _) in CONTACT_SLOTS.items() if asked.search(text)],
+        # 接了多少个咨询电话 counts calls: a question asking for a unit is not a contact question
+        slots=[] if unit else [slot for slot, (asked, _) in CONTACT_SLOTS.items() if asked.search(text)],
         column=_column(text),
         table4_group=group,
         table4_result=result,

@@ -316,20 +316,17 @@ def _unknown_places(text: str, gaz: Gazetteer, places: list[_Place]) -> str | No
             continue
         if _is_common_word(word) or stem in NOT_PLACES:
             continue
+        province = any(stem.startswith(p) for p in PROVINCES) and len(stem) <= 3
+        if places and (province or start < first_known):
+            continue  # 陕西白河县, 常州武进湖塘镇: a higher place before a known one
         if gaz.near_miss(stem) or (len(stem) > 2 and gaz.near_miss(stem[-2:])):
             return "near_miss"
-        if any(stem.startswith(p) for p in PROVINCES) and len(stem) <= 3:
-            if places:
-                continue  # 陕西白河县
-            return "unknown_place"
-        if places and start < first_known:
-            continue  # 常州武进湖塘镇: a higher place before a known one
         return "unknown_place"
     # a bare stem one character off a known one at the start (青河交通局)
     m = re.match(r"([\u4e00-\u9fff]{2})", text)
-    if m and not any(s == 0 for s, _ in known_spans) and gaz.near_miss(m.group(1)):
-        if m.group(1) not in NOT_PLACES:
-            return "near_miss"
+    if m and not places and gaz.near_miss(m.group(1)) and m.group(1) not in NOT_PLACES \
+            and m.group(1) not in PROVINCES:
+        return "near_miss"
     if not places:
         for prov in PROVINCES:
             if text.startswith(prov):
@@ -346,6 +343,9 @@ def _starts_word(text: str, start: int, known_spans: list[tuple[int, int]]) -> b
     return any(text[:start].endswith(w) for w in _LEAD_INS) or any(text[:start].endswith(p) for p in PROVINCES)
 
 
+_AREA_WORDS = frozenset({"社区", "小区", "城区", "市区", "地区", "园区", "景区", "郊区", "山区", "街区", "辖区", "片区", "校区"})
+
+
 def _is_common_word(word: str) -> bool:
-    """Words ending in a place suffix that are not places (社区, 辖区 …)."""
-    return word in NOT_PLACE_WORDS or word[-2:] in NOT_PLACE_WORDS
+    """Words ending in a place suffix that are not places (社区, 辖区, 全区 …)."""
+    return word in NOT_PLACE_WORDS or word[-2:] in _AREA_WORDS

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from knowledge.frame import CONCEPT_TOKEN, Frame, concept_tokens, parse_frame, units_agree
+from knowledge.frame import CONCEPT_TOKEN, Frame, analyse_content, concept_tokens, parse_frame, units_agree
 from knowledge.index import BM25Index
 from knowledge.lexicon import COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS, QUALIFIER_CONCEPTS
 from knowledge.question import Gazetteer, ReportRef, resolve
@@ -94,11 +94,15 @@ def label_text(p: Passage) -> str:
     return row or col
 
 
-def _coverage(terms: dict[str, float], grams: set[str]) -> float:
-    total = sum(terms.values())
+def _coverage(terms: list[tuple[str, float, tuple[str, ...]]], grams: set[str]) -> float:
+    total = sum(w for _, w, _ in terms)
     if not total:
         return 0.0
-    return sum(w for g, w in terms.items() if g in grams) / total
+    return sum(w for g, w, concepts in terms if g in grams or any(c in grams for c in concepts)) / total
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 @dataclass
@@ -168,7 +172,14 @@ class Answerer:
         first = self.passages[chosen[0][0].doc]
         if res.department_only and not _specific(frame):
             return Answer(question, None, None, score, note="department_only", resolution=res)
-        lines = [self.render(self.passages[c.doc], part) for c, part in chosen]
+        lines: list[str] = []
+        for cand, part in chosen:
+            p = self.passages[cand.doc]
+            lines.append(self.render(p, part))
+            lines.extend(self.render(self.passages[d]) for d in self._list_items(cand.doc))
+            support = self._narrative_support(cand, part, groups)
+            if support is not None:
+                lines.append(self.render(self.passages[support]))
         for doc in self._other_contact_slots(frame, chosen[0][0].doc):
             lines.append(self.render(self.passages[doc], frame))
         text = "\n".join(dict.fromkeys(lines))
@@ -187,36 +198,37 @@ class Answerer:
         if not hits:
             return []
         top_bm25 = hits[0][1] or 1.0
-        terms = self._weighted_terms(frame.content, asked)
+        terms = self._weighted_terms(frame)
         ranked = [self._score(frame, terms, doc, bm25 / top_bm25) for doc, bm25 in hits]
         ranked.sort(key=lambda c: -c.score)
         return ranked
 
-    def _weighted_terms(self, text: str, concepts: list[str]) -> dict[str, float]:
+    def _weighted_terms(self, f: Frame) -> list[tuple[str, float, tuple[str, ...]]]:
         """What the question asks, weighted: its content bigrams by idf (a bigram the reports
-        never use — question phrasing such as 帮忙/写信 — weighs little) and its concepts."""
-        out: dict[str, float] = {}
-        known = 0
-        for gram in bigrams(text):
-            if len(gram) != 2 or gram.isdigit() or not _has_han(gram):
+        never use — question phrasing such as 帮忙/写信 — weighs little); a bigram inside a word
+        of a concept (挂了, 公布) is also matched by any other word of that concept."""
+        out: dict[str, tuple[float, tuple[str, ...]]] = {}
+        text, marks = f.content, f.marks
+        for i in range(len(text) - 1):
+            gram = text[i:i + 2]
+            if not (_is_han(gram[0]) and _is_han(gram[1])):
                 continue
+            concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
             tid = self.index.term_ids.get(gram)
-            if tid is not None:
-                out[gram] = self.index.idf[tid]
-                known += 1
-            else:
-                out[gram] = UNKNOWN_WEIGHT
-        for concept in concepts:
-            token = CONCEPT_TOKEN[concept]
-            tid = self.index.term_ids.get(token)
-            out[token] = max(CONCEPT_WEIGHT, self.index.idf[tid] if tid is not None else CONCEPT_WEIGHT)
-        return out
+            weight = self.index.idf[tid] if tid is not None else UNKNOWN_WEIGHT
+            if concepts:
+                weight = max(weight, CONCEPT_WEIGHT)
+            out[gram] = (weight, tuple(CONCEPT_TOKEN[c] for c in concepts if c not in QUALIFIER_CONCEPTS))
+            if concepts and all(c in QUALIFIER_CONCEPTS for c in concepts):
+                del out[gram]  # 一共/累计 qualify the figure; they are matched as intents
+        return [(g, w, c) for g, (w, c) in out.items()]
 
-    def _grams(self, doc: int) -> tuple[set[str], set[str], list[str]]:
+    def _grams(self, doc: int) -> tuple[set[str], set[str], list[str], list[tuple[str, float]]]:
         cached = self._cache.get(doc)
         if cached is None:
             p = self.passages[doc]
             own_text = p.own_text()
+            said = _said(p)
             own = set(bigrams(fold(own_text))) | set(bigrams(concept_tokens(own_text)))
             extra = f"{p.section} {p.context} {p.quote or ''}"
             wide = own | set(bigrams(fold(extra))) | set(bigrams(concept_tokens(extra)))
@@ -226,15 +238,20 @@ class Answerer:
             if p.kind == "cell":
                 row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
                 label = [g for g in bigrams(fold(row)) if g not in GENERIC_LABEL_GRAMS]
-            cached = self._cache[doc] = (own, wide, label)
+            cached = self._cache[doc] = (own, wide, label, said)
         return cached
 
-    def _score(self, f: Frame, terms: dict[str, float], doc: int, bm25_rel: float) -> _Cand:
+    def _score(self, f: Frame, terms: list, doc: int, bm25_rel: float) -> _Cand:
         p = self.passages[doc]
-        own, wide, label = self._grams(doc)
+        own, wide, label, said = self._grams(doc)
         cov_own = _coverage(terms, own)
         cov_wide = _coverage(terms, wide)
         score = 0.2 * bm25_rel + 0.5 * cov_own + 0.15 * cov_wide
+        if p.kind in ("fact", "cell") and said:
+            # what the figure counts should be what was asked: 重点领域信息 is not 主动公开的信息
+            asked = {g for g, _, _ in terms} | {c for _, _, cs in terms for c in cs}
+            total = sum(self.index.idf_of(g) for g, _ in said)
+            score += 0.2 * sum(self.index.idf_of(g) for g, c in said if g in asked or c in asked) / total - 0.1
         has_digit = bool(RE_DIGIT.search(p.text if p.kind != "cell" else (p.value or "")))
         if p.kind == "cell":
             score += self._cell_fit(f, p, label)
@@ -246,7 +263,7 @@ class Answerer:
             agree = units_agree(f.unit, p.unit)
             if agree is True:
                 score += 0.08
-            elif agree is False:
+            elif agree is False and not _people_as_applications(f, p.unit):
                 score -= 0.3
             qualifier = p.col_label if p.kind == "fact" else ("累计" if p.col_label and "累计" in p.col_label else "")
             if f.cumulative:
@@ -262,6 +279,10 @@ class Answerer:
             score += 0.15 if holds else -0.45
         if p.kind == "outline" and not f.wants_list:
             score -= 0.3
+        if p.kind == "cell" and f.wants_list and not f.wants_number and not f.yes_no:
+            score -= 0.3  # 怎么/哪些 asks for a way or a list, not a figure
+        if f.carried:
+            score += _carry_fit(f.carried, p)
         if p.kind == "sentence" and p.text.count("情况") >= 3:
             score -= 0.2  # the report's table of contents
         if p.kind == "fact" and not f.wants_number and not f.slots:
@@ -271,7 +292,7 @@ class Answerer:
     def _cell_fit(self, f: Frame, p: Passage, label: list[str]) -> float:
         col = p.col_label or ""
         score = 0.0
-        wanted = set(bigrams(f.content)) | set(f.concepts)
+        wanted = set(bigrams(f.content)) | {CONCEPT_TOKEN[c] for c in f.concepts}
         if label:
             matched = sum(1 for g in label if g in wanted)
             score += 0.25 * matched / len(label)
@@ -317,11 +338,27 @@ class Answerer:
         if p.kind == "cell":
             if f is not None and f.column == "法人或其他组织" and p.col_label in TABLE3_COLUMNS:
                 return self._organisations(p)
+            if f is not None and f.table4_group == "诉讼" and " · " in (p.col_label or "") and "诉讼" in p.col_label:
+                return self._lawsuits(p, f)
             value = f"{p.value}{p.unit or ''}" if p.value is not None else "未填报（表中为空）"
             return f"{label_text(p)}：{value}（{self.cite(p)}）"
         if p.kind == "fact":
             return f"{_quote(p.quote or p.text, p.text)}（{self.cite(p)}）"
         return f"{_quote(p.text, None)}（{self.cite(p)}）"
+
+    def _lawsuits(self, p: Passage, f: Frame) -> str:
+        """行政诉讼 asked without saying direct or after review: both groups, and their sum."""
+        row = self._rows.get((p.report_id, p.table_name or "", p.row_label or ""), {})
+        result = f.table4_result or "总计"
+        direct = row.get(f"行政诉讼（未经复议直接起诉） · {result}")
+        after = row.get(f"行政诉讼（复议后起诉） · {result}")
+        if not (direct and after and direct.value is not None and after.value is not None):
+            return f"{label_text(p)}：{p.value}{p.unit or ''}（{self.cite(p)}）"
+        total = float(direct.value) + float(after.value)
+        total_text = str(int(total)) if total == int(total) else f"{total:g}"
+        what = "行政诉讼" if result == "总计" else f"行政诉讼{result}"
+        return (f"{what}：{total_text}件（未经复议直接起诉{direct.value}件，复议后起诉{after.value}件）"
+                f"（{self.cite(p)}）")
 
     def _organisations(self, p: Passage) -> str:
         """法人或其他组织: the header over five columns — their sum, with the parts."""
@@ -334,6 +371,37 @@ class Answerer:
         detail = "，".join(f"{c}{v}" for c, v in parts)
         row_label = RE_ENUM.sub("", p.row_label or "")
         return f"{row_label}（法人或其他组织合计）：{total_text}件（{detail}）（{self.cite(p)}）"
+
+    def _narrative_support(self, cand: _Cand, f: Frame, groups: list[int]) -> int | None:
+        """A table cell chosen: the narrative sentence stating the same figure, if the report has
+        one (the sentence shows how the report itself words it)."""
+        p = self.passages[cand.doc]
+        if p.kind != "cell" or p.value is None:
+            return None
+        for other in self._rank(f, groups)[:12]:
+            q = self.passages[other.doc]
+            if (q.kind == "fact" and q.report_id == p.report_id and q.value == p.value
+                    and other.score >= cand.score - 0.35 and q.col_label != "累计"):
+                return other.doc
+        return None
+
+    def _list_items(self, doc: int) -> list[int]:
+        """A sentence that introduces a list (…以下几个方面：): the items that follow it."""
+        p = self.passages[doc]
+        text = p.quote if p.kind == "fact" and p.quote else p.text
+        if not text.rstrip().endswith(("：", ":")):
+            return []
+        items: list[int] = []
+        end = self.index.ranges.get(p.report_id, (0, 0))[1]
+        d = doc + 1
+        while d < end and len(items) < 5:
+            q = self.passages[d]
+            if q.kind == "sentence":
+                if q.section != p.section:
+                    break
+                items.append(d)
+            d += 1
+        return items
 
     def _other_contact_slots(self, f: Frame, best_doc: int) -> list[int]:
         """地址和电话: the best passage of the same report for each detail the first one lacks."""
@@ -417,6 +485,43 @@ def _table4_fit(f: Frame, col: str) -> float:
     wanted = f.table4_result or "总计"
     score += 0.1 if result == wanted else -0.4
     return score
+
+
+def _said(p: Passage) -> list[tuple[str, str]]:
+    """What a figure counts, as (bigram, concept token of the word it is in): a fact's clause or a
+    cell's row label, without numbers, units, list marks and bracketed notes."""
+    if p.kind == "fact":
+        text = p.text
+    elif p.kind == "cell":
+        row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
+        col = p.col_label if p.col_label and p.col_label not in TABLE3_COLUMNS and " · " not in p.col_label else ""
+        text = f"{row} {col or ''}"
+    else:
+        return []
+    text = re.sub(r"\d+(?:\.\d+)?\s*\S?", " ", fold(text))
+    content, marks = analyse_content(text)
+    out: list[tuple[str, str]] = []
+    for i in range(len(content) - 1):
+        gram = content[i:i + 2]
+        if _is_han(gram[0]) and _is_han(gram[1]) and gram not in GENERIC_LABEL_GRAMS:
+            concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
+            token = next((CONCEPT_TOKEN[c] for c in concepts), "")
+            out.append((gram, token))
+    return out
+
+
+def _people_as_applications(f: Frame, unit: str | None) -> bool:
+    """几个人申请: applicants are counted as applications (件)."""
+    return f.unit in ("人", "名", "个") and unit in ("件", "条") and ("申请" in f.concepts or "收到" in f.concepts)
+
+
+def _carry_fit(direction: str, p: Passage) -> float:
+    text = p.row_label or "" if p.kind == "cell" else p.text
+    out_row = "结转下年度" in text or re.search(r"结转[至到]|转入下", text) is not None
+    in_row = "上年结转" in text or "上一年" in text
+    if direction == "out":
+        return 0.2 if out_row else (-0.3 if in_row else 0.0)
+    return 0.2 if in_row else (-0.3 if out_row else 0.0)
 
 
 def _specific(frame: Frame) -> bool:

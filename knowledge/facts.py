@@ -17,6 +17,19 @@ from knowledge.lexicon import CUMULATIVE_MARKS, UNITS
 _UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 FIGURE = re.compile(rf"(?<![\d.\-/:：])(\d+(?:\.\d+)?)\s*(余|多)?\s*({_UNIT_ALT})(?![\d])")
 PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
+# 两个 / 十二项: small counts written in Chinese (never 一个, which is mostly an article)
+CN_FIGURE = re.compile(r"(?<![第一二两三四五六七八九十百千万])([两二三四五六七八九十][十]?[一二三四五六七八九]?)(个|项|条|件|次|名|家|期|篇|场|份|类|批)"
+                       r"(?![\u4e00-\u9fff]{0,1}(?:是|方面|层次|环节))")
+_CN_VALUE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_number(text: str) -> int | None:
+    if text == "十":
+        return 10
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_VALUE.get(tens, 1) if tens else 1) * 10 + (_CN_VALUE.get(ones, 0) if ones else 0)
+    return _CN_VALUE.get(text) if len(text) == 1 else None
 _CLAUSE_BREAK = "，,；;：:。！？!?"
 _MIN_SUBJECT = 4  # Han characters a clause needs to say what it counts on its own
 
@@ -70,7 +83,7 @@ def _is_year_end(text: str, year: int | None) -> bool:
 
 def sentence_facts(sentence: str, year: int | None = None) -> list[Fact]:
     """The figures of one sentence with their governing clauses and qualifiers."""
-    if not re.search(r"\d", sentence):
+    if not re.search(r"\d|[两二三四五六七八九十][个项条件次名家期篇场份类批]", sentence):
         return []
     parts = clauses(sentence)
     facts: list[Fact] = []
@@ -84,6 +97,10 @@ def sentence_facts(sentence: str, year: int | None = None) -> list[Fact]:
         figures = [(m.group(1), m.group(3), m.start(), m.end()) for m in FIGURE.finditer(clause)]
         taken = {f[2] for f in figures}
         figures += [(m.group(1), "%", m.start(), m.end()) for m in PERCENT.finditer(clause) if m.start() not in taken]
+        for m in CN_FIGURE.finditer(clause):
+            value = cn_number(m.group(1))
+            if value is not None:
+                figures.append((str(value), m.group(2), m.start(), m.end()))
         if not figures:
             continue
         phrase = clause

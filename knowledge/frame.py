@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from knowledge.lexicon import (AFTER_REVIEW_WORDS, COLUMN_WORDS, CONCEPTS, CONTACT_SLOTS,
-                               CUMULATIVE_MARKS, DIRECT_LAWSUIT_WORDS, LAWSUIT_WORDS, LIST_INTENT,
+from knowledge.lexicon import (AFTER_REVIEW_WORDS, CARRIED_IN_WORDS, CARRIED_OUT_WORDS, COLUMN_WORDS,
+                               CONCEPTS, CONTACT_SLOTS, CUMULATIVE_MARKS, DIRECT_LAWSUIT_WORDS,
+                               DURATION_INTENT, LAWSUIT_WORDS, LIST_INTENT,
                                NUMBER_INTENT, ORGANISATION_WORDS, QUESTION_UNIT, RESULT_WORDS,
                                REVIEW_WORDS, STOP_PHRASES, UNIT_CLASSES, YES_NO_INTENT)
 
@@ -71,7 +72,8 @@ def units_agree(asked: str | None, given: str | None) -> bool | None:
 @dataclass
 class Frame:
     text: str                      # the folded question (or part)
-    content: str                   # content words: names, years, filler and concept forms removed
+    content: str                   # content words: names, years and filler removed
+    marks: tuple                   # per character of ``content``: the concepts of the form it is in, or ()
     concepts: list[str]
     wants_number: bool
     unit: str | None
@@ -83,6 +85,7 @@ class Frame:
     table4_result: str | None
     cumulative: bool
     total: bool
+    carried: str | None = None     # "in" (上年结转) / "out" (结转下年度)
     parts: list["Frame"] = field(default_factory=list)
 
     @property
@@ -120,7 +123,14 @@ def parse_frame(text: str, strip_names) -> Frame:
     frame = _frame(text, strip_names(text))
     parts = split_parts(text)
     if len(parts) > 1:
-        frame.parts = [_frame(p, strip_names(p)) for p in parts]
+        frame.parts = []
+        previous = ""
+        for part in parts:
+            content = strip_names(part)
+            if len(re.sub(r"[^\u4e00-\u9fff]", "", _stripped(content))) < 2 and previous:
+                content = previous + content  # 收了多少: the subject of the part before
+            frame.parts.append(_frame(part, content))
+            previous = content
     return frame
 
 
@@ -132,6 +142,30 @@ def _stripped(content: str) -> str:
     return out
 
 
+def analyse_content(content: str) -> tuple[str, tuple]:
+    """Filler removed outside concept forms; each character marked with its form's concepts."""
+    out: list[str] = []
+    marks: list[tuple[str, ...]] = []
+    pos = 0
+    lowered = content.lower()
+
+    def plain(piece: str) -> None:
+        piece = _stripped(piece)
+        out.append(piece)
+        marks.extend(() for _ in piece)
+
+    for m in _CONCEPT_RE.finditer(lowered):
+        if m.start() > pos:
+            plain(content[pos:m.start()])
+        form = content[m.start():m.end()]
+        out.append(form)
+        marks.extend(tuple(_FORM_TO_CONCEPT[m.group(0)]) for _ in form)
+        pos = m.end()
+    if pos < len(content):
+        plain(content[pos:])
+    return "".join(out), tuple(marks)
+
+
 def _frame(text: str, content: str) -> Frame:
     concepts = concepts_in(content)
     unit_m = QUESTION_UNIT.search(text)
@@ -140,11 +174,14 @@ def _frame(text: str, content: str) -> Frame:
         unit = "人"
     if re.search(r"比例|占比|百分之|多大比重", text):
         unit = "%"
+    elif unit is None and DURATION_INTENT.search(text):
+        unit = "工作日"
     group, result = _table4(text)
-    core = _stripped(strip_concept_forms(_strip_table_words(QUESTION_UNIT.sub(" ", content))))
+    core, marks = analyse_content(_strip_table_words(QUESTION_UNIT.sub(" ", content)))
     return Frame(
         text=text,
-        content=re.sub(r"\s+", " ", core).strip(),
+        content=core,
+        marks=marks,
         concepts=concepts,
         wants_number=bool(NUMBER_INTENT.search(text)),
         unit=unit,
@@ -157,7 +194,18 @@ def _frame(text: str, content: str) -> Frame:
         table4_result=result,
         cumulative=any(m in text for m in CUMULATIVE_MARKS if m not in ("截至", "截止")) or "加起来" in text,
         total=bool(re.search(r"一共|总共|共计|合计|总数|总计|全部|全年", text)),
+        carried=_carried(text),
     )
+
+
+def _carried(text: str) -> str | None:
+    if "结转" not in text and "转" not in text and "没办完" not in text and "未办结" not in text:
+        return None
+    if CARRIED_IN_WORDS.search(text):
+        return "in"
+    if CARRIED_OUT_WORDS.search(text):
+        return "out"
+    return None
 
 
 _TABLE_WORDS = re.compile("|".join(re.escape(w) for w in sorted(

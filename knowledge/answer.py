@@ -20,7 +20,9 @@ from datetime import date
 
 from knowledge.frame import CONCEPT_TOKEN, Frame, analyse_content, concept_tokens, parse_frame, units_agree
 from knowledge.index import BM25Index
-from knowledge.lexicon import COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS, QUALIFIER_CONCEPTS
+from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
+from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
+                               OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT)
 from knowledge.question import Gazetteer, ReportRef, resolve
 from knowledge.tables import TABLE3_COLUMNS
 from knowledge.text import bigrams, fold
@@ -99,6 +101,19 @@ def _coverage(terms: list[tuple[str, float, tuple[str, ...]]], grams: set[str]) 
     if not total:
         return 0.0
     return sum(w for g, w, concepts in terms if g in grams or any(c in grams for c in concepts)) / total
+
+
+def _char_coverage(f: Frame, text: str, tokens: set[str]) -> float:
+    """Share of the question's content characters the passage has (a bigram across two words of
+    the question — 网站上公开 → 站上 — is no reason to miss the passage)."""
+    total = covered = 0
+    for ch, concepts in zip(f.content, f.marks):
+        if not _is_han(ch):
+            continue
+        total += 1
+        if ch in text or any(CONCEPT_TOKEN[c] in tokens for c in concepts):
+            covered += 1
+    return covered / total if total else 0.0
 
 
 def _is_han(ch: str) -> bool:
@@ -246,19 +261,21 @@ class Answerer:
         own, wide, label, said = self._grams(doc)
         cov_own = _coverage(terms, own)
         cov_wide = _coverage(terms, wide)
-        score = 0.2 * bm25_rel + 0.5 * cov_own + 0.15 * cov_wide
-        if p.kind in ("fact", "cell") and said:
+        cov_chars = _char_coverage(f, p.quote or p.own_text(), own)
+        score = 0.2 * bm25_rel + 0.35 * cov_own + 0.15 * cov_chars + 0.15 * cov_wide
+        if said and (p.kind in ("fact", "cell") or len(p.text) <= 60):
             # what the figure counts should be what was asked: 重点领域信息 is not 主动公开的信息
             asked = {g for g, _, _ in terms} | {c for _, _, cs in terms for c in cs}
             total = sum(self.index.idf_of(g) for g, _ in said)
-            score += 0.2 * sum(self.index.idf_of(g) for g, c in said if g in asked or c in asked) / total - 0.1
-        has_digit = bool(RE_DIGIT.search(p.text if p.kind != "cell" else (p.value or "")))
+            weight = 0.2 if p.kind != "sentence" else 0.1
+            score += weight * (sum(self.index.idf_of(g) for g, c in said if g in asked or c in asked) / total - 0.5)
+        has_figure = p.kind in ("cell", "fact") or _has_figure(p.text)
         if p.kind == "cell":
             score += self._cell_fit(f, p, label)
         if f.wants_number:
             if p.kind in ("cell", "fact"):
                 score += 0.08
-            elif not has_digit:
+            elif not has_figure:
                 score -= 0.3
             agree = units_agree(f.unit, p.unit)
             if agree is True:
@@ -274,17 +291,21 @@ class Answerer:
                 score -= 0.06
         if f.yes_no and not f.wants_number:
             score += 0.05 if p.kind == "sentence" else (-0.1 if p.kind == "cell" else 0.0)
+            if OCCURRENCE.search(p.quote or p.text):
+                score += 0.1  # a yes/no question is answered by a statement that it did (not) happen
         if f.slots:
             holds = [s for s in f.slots if CONTACT_SLOTS[s][1].search(p.quote or p.text)]
-            score += 0.15 if holds else -0.45
+            score += 0.1 + 0.2 * len(holds) / len(f.slots) if holds else -0.45
         if p.kind == "outline" and not f.wants_list:
             score -= 0.3
         if p.kind == "cell" and f.wants_list and not f.wants_number and not f.yes_no:
             score -= 0.3  # 怎么/哪些 asks for a way or a list, not a figure
         if f.carried:
             score += _carry_fit(f.carried, p)
-        if p.kind == "sentence" and p.text.count("情况") >= 3:
-            score -= 0.2  # the report's table of contents
+        if p.kind in ("sentence", "fact") and REPORT_STRUCTURE.search(p.quote or p.text) and not ASKS_STRUCTURE.search(f.text):
+            score -= 0.4  # the report describing itself (its parts, its basis)
+        if p.kind == "meta" and "落款" in p.text:
+            score += 0.2 if SIGNATURE_INTENT.search(f.text) else -0.3
         if p.kind == "fact" and not f.wants_number and not f.slots:
             score -= 0.05  # a clause is a poorer answer than its sentence to a non-number question
         return _Cand(doc, score, cov_wide)
@@ -315,7 +336,8 @@ class Answerer:
         p = self.passages[cand.doc]
         if f.slots and not any(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots):
             return False
-        if f.wants_number and not f.yes_no and p.kind not in ("cell", "fact") and not RE_DIGIT.search(p.text):
+        if (f.wants_number and not f.yes_no and not f.slots and p.kind not in ("cell", "fact", "meta")
+                and not _has_figure(p.text)):
             return False
         return True
 
@@ -445,7 +467,7 @@ class Answerer:
                  if q[i:i + n] in self._name_forms}
         for form in sorted(found, key=len, reverse=True):
             q = q.replace(form, " ")
-        for word in INTERNAL_OFFICE_WORDS:
+        for word in (*INTERNAL_OFFICE_WORDS, "办公室"):
             q = q.replace(word, " ")
         q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
         q = re.sub(r"[（(]\s*(?:19|20)\d{2}\s*[）)]", " ", q)
@@ -487,10 +509,19 @@ def _table4_fit(f: Frame, col: str) -> float:
     return score
 
 
+def _has_figure(text: str) -> bool:
+    return bool(FIGURE.search(text) or PERCENT.search(text) or CN_FIGURE.search(text))
+
+
+_EXAMPLES = re.compile(r"[^，,、；;。：:]{1,14}(?:、[^，,、；;。：:]{1,14})+等")
+
+
 def _said(p: Passage) -> list[tuple[str, str]]:
     """What a figure counts, as (bigram, concept token of the word it is in): a fact's clause or a
     cell's row label, without numbers, units, list marks and bracketed notes."""
     if p.kind == "fact":
+        text = p.text
+    elif p.kind == "sentence":
         text = p.text
     elif p.kind == "cell":
         row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
@@ -498,7 +529,7 @@ def _said(p: Passage) -> list[tuple[str, str]]:
         text = f"{row} {col or ''}"
     else:
         return []
-    text = re.sub(r"\d+(?:\.\d+)?\s*\S?", " ", fold(text))
+    text = _EXAMPLES.sub("等", re.sub(r"\d+(?:\.\d+)?\s*\S?", " ", fold(text)))  # examples listed (A、B等) are not what is counted
     content, marks = analyse_content(text)
     out: list[tuple[str, str]] = []
     for i in range(len(content) - 1):

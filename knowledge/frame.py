@@ -65,6 +65,8 @@ def units_agree(asked: str | None, given: str | None) -> bool | None:
         return None
     if asked == given:
         return True
+    if "个" in (asked, given):
+        return None  # 个 counts anything
     a, g = unit_class(asked), unit_class(given)
     return bool(a and g and (a & g))
 

@@ -70,7 +70,9 @@ def passage_rows(parsed: ParsedReport, report_id: int) -> list[dict]:
         rows.append(row)
 
     if parsed.published:
-        add(kind="meta", text=f"《{parsed.title}》发布日期：{parsed.published}", context="发布日期 发布时间 落款日期")
+        add(kind="meta", text=f"《{parsed.title}》发布日期：{parsed.published}", context="发布日期 发布时间")
+    if parsed.signed:
+        add(kind="meta", text=f"《{parsed.title}》落款日期：{parsed.signed}", context="落款 成文日期 签发日期")
     for s in parsed.outlines:
         add(kind="outline", section=s.section, text=s.text)
     for s in parsed.sentences:

@@ -69,6 +69,7 @@ class ParsedReport:
     cells: list[Cell] = field(default_factory=list)
     outlines: list[Sentence] = field(default_factory=list)  # section heading + its sub-headings
     warnings: list[str] = field(default_factory=list)  # what could not be structured
+    signed: str | None = None  # the date written under the report (落款)
 
 
 def level_of(label: str) -> int:
@@ -145,6 +146,7 @@ def parse_report(lines: list[str], *, agency: str | None = None, year: int | Non
     if legacy_start is not None:
         narrative = _cut_spans("\n".join(prepared.lines[:legacy_start]), tables.spans).split("\n")
     _walk(report, narrative, meta.title)
+    report.signed = _signature_date("\n".join(narrative))
     if legacy_start is not None:
         _legacy(report, prepared.lines[legacy_start:])
     if report.layout == "none" and report.cells:
@@ -153,6 +155,21 @@ def parse_report(lines: list[str], *, agency: str | None = None, year: int | Non
         raise ParseError("未找到任何正文或统计数据")
     _check_structure(report, text)
     return report
+
+
+_CN_DATE = r"[二〇○零0一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月\s*[一二三四五六七八九十]{1,3}\s*日"
+_AR_DATE = r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+_SIGNATURE = re.compile(rf"(?:^|[\s。；）)])((?:{_CN_DATE})|(?:{_AR_DATE}))\s*(?=$|\s|附件|附表|\n)", re.M)
+
+
+def _signature_date(narrative: str) -> str | None:
+    """The date standing alone after the last sentence (the report's 落款), if written."""
+    tail_start = int(len(narrative) * 0.6)
+    found = None
+    for m in _SIGNATURE.finditer(narrative):
+        if m.start() >= tail_start:
+            found = re.sub(r"\s+", "", m.group(1))
+    return found
 
 
 def _cut_spans(text: str, spans: list[tuple[int, int]]) -> str:

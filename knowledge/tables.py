@@ -521,10 +521,10 @@ def _legacy_flat(text: str, tokens: list[Token], result: TableResult, narrative_
     unit = ""
     end = m.end()
     for tok in tokens:
-        if tok.start < m.end():
+        if tok.end <= m.end():
             continue
         if tok.kind == "text":
-            raw = tok.text.strip()
+            raw = tok.text[max(0, m.end() - tok.start):].strip()
             um = _LEGACY_UNIT_END.search(raw)
             if not um:
                 if label is None and len(raw) > 30:

@@ -39,7 +39,7 @@ RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一
 RE_DIGIT = re.compile(r"\d")
 ORG_COLUMNS = TABLE3_COLUMNS[1:6]
 # Words of every Table 三 row label: they do not tell one row from another.
-GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请数量情况"))
+GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请数量情况") + bigrams("申请人情况"))
 # Disclosure statistics every agency reports: asked of a place, they are the government's.
 GENERIC_CONCEPTS = frozenset({"公开", "网站", "网上", "微信", "微博", "新媒体", "合计", "累计", "申请", "收到", "办结",
                               "结转", "复议", "诉讼", "投诉", "收费", "解读", "回应", "发布会", "访谈", "培训", "会议",
@@ -262,6 +262,8 @@ class Answerer:
         cov_own = _coverage(terms, own)
         cov_wide = _coverage(terms, wide)
         cov_chars = _char_coverage(f, p.quote or p.own_text(), own)
+        if p.kind == "cell" and _bare(f) and _addressed(f, p):
+            cov_own = cov_chars = cov_wide = 1.0  # every word of the question named this cell's column
         score = 0.2 * bm25_rel + 0.35 * cov_own + 0.15 * cov_chars + 0.15 * cov_wide
         if said and (p.kind in ("fact", "cell") or len(p.text) <= 60):
             # what the figure counts should be what was asked: 重点领域信息 is not 主动公开的信息
@@ -353,7 +355,7 @@ class Answerer:
         src = self.source(p)
         legacy = p.kind == "cell" and (p.col_label == "统计数" or "统计表" in (p.table_name or ""))
         doc = f"{ref.year}年度统计表" if legacy else f"{ref.year}年度报告"
-        section = f" · {src.section}" if src.section and src.section != p.table_name or legacy is False and src.section else ""
+        section = f" · {src.section}" if src.section and src.section != doc else ""
         return f"{ref.agency} {doc}{section}"
 
     def render(self, p: Passage, f: Frame | None = None) -> str:
@@ -541,9 +543,23 @@ def _said(p: Passage) -> list[tuple[str, str]]:
     return out
 
 
+def _bare(f: Frame) -> bool:
+    """Nothing of the question is left once its intents are read (未经复议直接起诉的有多少件)."""
+    return len(re.sub(r"[^\u4e00-\u9fff]|[有是在都被个]", "", f.content)) < 2
+
+
+def _addressed(f: Frame, p: Passage) -> bool:
+    """The question's intents name this cell: its Table 三 column, or its Table 四 group."""
+    col = p.col_label or ""
+    if " · " in col:
+        return f.table4_group is not None and _table4_fit(f, col) > 0
+    return f.column is not None and col == (f.column if f.column != "法人或其他组织" else "总计")
+
+
 def _people_as_applications(f: Frame, unit: str | None) -> bool:
     """几个人申请: applicants are counted as applications (件)."""
-    return f.unit in ("人", "名", "个") and unit in ("件", "条") and ("申请" in f.concepts or "收到" in f.concepts)
+    asks_applicants = "申请" in f.concepts or "收到" in f.concepts or f.column is not None
+    return f.unit in ("人", "名", "个", "家", "位") and unit in ("件", "条") and asks_applicants
 
 
 def _carry_fit(direction: str, p: Passage) -> float:

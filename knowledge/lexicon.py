@@ -235,7 +235,8 @@ LIST_INTENT = re.compile(r"哪些|哪几|什么|啥|怎么|如何|措施|打算|
 CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "address": (re.compile(r"地址|在哪|哪里办公|哪办公|在什么地方|位置|办公地点"),
                 re.compile(r"地址|[路街道巷]\s*\d+\s*号|\d+\s*室|\d+\s*[层楼]|大楼|大厦|中心\d")),
-    "phone": (re.compile(r"电话|号码|热线|打哪个|致电"), re.compile(r"\d{3,4}[-—－]\d{7,8}|(?<!\d)\d{7,8}(?!\d)|\d{11}")),
+    "phone": (re.compile(r"电话|号码|热线|打哪个|致电"),
+              re.compile(r"(?:电话|热线|联系|致电|咨询|号码|tel|Tel)[^；;。传]{0,16}?(?:\d{3,4}\s*[-—－–]+\s*)?\d{7,8}(?!\d)|1\d{10}")),
     "fax": (re.compile(r"传真"), re.compile(r"传真[^；。]{0,12}\d{7,}")),
     "email": (re.compile(r"邮箱|e-?mail|邮件|信箱"), re.compile(r"@")),
     "website": (re.compile(r"网址|网站地址|官网|哪个网站|什么网站|网站能|网站查|网站下载|哪里下载|哪下载"),

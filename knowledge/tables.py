@@ -248,11 +248,14 @@ def _table3(text: str, tokens: list[Token], result: TableResult) -> int:
     spans: dict[int, tuple[int, int]] = {}
     current: int | None = None
     next_row = 0
-    table_start = tokens[start_idx].start
-    # the header (申请人情况 …) sits just before the first row: include it in the consumed span
+    first = tokens[start_idx]
+    key = _T3_KEYS[0].search(first.text)
+    table_start = first.start + (key.start() if key else 0)
+    table_start = max(first.start, table_start - 2) if text[max(first.start, table_start - 2):table_start] == "一、" else table_start
+    # the header (勾稽关系 note, 申请人情况 …) sits just before the first row: it is part of the table
     header = -1
     for word in ("(本列数据", "（本列数据", "勾稽关系", "申请人情况"):
-        header = text.rfind(word, max(0, table_start - 400), table_start)
+        header = text.rfind(word, max(first.start, table_start - 400), table_start)
         if header != -1:
             break
     span_start = header if header != -1 else table_start

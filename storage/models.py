@@ -30,7 +30,7 @@ class Report(SQLModel, table=True):
     content_hash: str = Field(index=True)
     published: Optional[str] = None
     ingested_at: datetime = Field(default_factory=utcnow)
-    warnings: str = ""  # what ingest could not structure (one per line)
+    warnings: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})  # what ingest could not structure
 
 
 class Passage(SQLModel, table=True):

@@ -22,9 +22,13 @@ from knowledge.frame import CONCEPT_TOKEN, Frame, analyse_content, concept_token
 from knowledge.index import BM25Index
 from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
 from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
-                               OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT)
+                               OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
+                               TABLE3_ROW_WORDS)
 from knowledge.question import Gazetteer, ReportRef, resolve
-from knowledge.tables import TABLE3_COLUMNS
+from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
+
+TABLE3_ROW_LABELS = tuple(r.label for r in TABLE3_ROWS)
+TABLE2_ROW_LABELS = tuple(row[0] for b in TABLE2_BLOCKS for row in b.rows)
 from knowledge.text import bigrams, fold
 from knowledge.types import Answer, Source, Suggestion
 
@@ -48,6 +52,14 @@ GENERIC_CONCEPTS = frozenset({"公开", "网站", "网上", "微信", "微博", 
                               "邮编", "网址", "办公时间", "人员", "经费", "年报", "比例"})
 
 
+# The vocabulary of the statistics every report carries: the official table labels and headings.
+GENERIC_GRAMS = frozenset(
+    g for text in (*TABLE3_ROW_LABELS, *TABLE2_ROW_LABELS, "政府信息公开工作年度报告 主动公开政府信息情况 收到和处理政府信息公开"
+                   "申请情况 行政复议 行政诉讼 存在的主要问题及改进情况 其他需要报告的事项 依申请公开 政务公开 信息公开 公开申请"
+                   "新收 办结 结转 网上申请 网络申请 当面申请 信函申请 电话 地址 传真 邮箱 网站 联系 办公室 政府信息 条数 件数")
+    for g in bigrams(text))
+
+
 @dataclass
 class Passage:
     id: int
@@ -69,7 +81,8 @@ class Passage:
         if self.kind == "cell":
             row = RE_ENUM.sub("", self.row_label or "")
             ctx = " ".join(RE_ENUM.sub("", part) for part in (self.context or "").split(" "))
-            return f"{ctx} {row} {self.col_label or ''}"
+            col = (self.col_label or "").replace("/", "")
+            return f"{ctx} {row} {col} {TABLE3_ROW_WORDS.get(self.row_label or '', '')}"
         return self.text
 
     def index_text(self) -> str:
@@ -231,6 +244,8 @@ class Answerer:
             concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
             tid = self.index.term_ids.get(gram)
             weight = self.index.idf[tid] if tid is not None else UNKNOWN_WEIGHT
+            if marks[i] != marks[i + 1]:
+                weight *= 0.5  # across the edge of a concept word: half a word of the question
             if concepts:
                 weight = max(weight, CONCEPT_WEIGHT)
             out[gram] = (weight, tuple(CONCEPT_TOKEN[c] for c in concepts if c not in QUALIFIER_CONCEPTS))
@@ -292,7 +307,7 @@ class Answerer:
             if f.total and p.kind == "fact" and qualifier == "其中":
                 score -= 0.06
         if f.yes_no and not f.wants_number:
-            score += 0.05 if p.kind == "sentence" else (-0.1 if p.kind == "cell" else 0.0)
+            score += 0.05 if p.kind == "sentence" else (-0.25 if p.kind == "cell" else 0.0)
             if OCCURRENCE.search(p.quote or p.text):
                 score += 0.1  # a yes/no question is answered by a statement that it did (not) happen
         if f.slots:
@@ -572,9 +587,16 @@ def _carry_fit(direction: str, p: Passage) -> float:
 
 
 def _specific(frame: Frame) -> bool:
-    """The question asks about something beyond the statistics every agency reports."""
-    leftover = re.sub(r"[\W\d_]", "", frame.content)
-    return bool(leftover) and len(leftover) >= 2 or any(c not in GENERIC_CONCEPTS for c in frame.concepts)
+    """The question asks about something beyond the statistics every agency reports (河长 of a
+    water bureau, not its 主动公开 count)."""
+    if any(c not in GENERIC_CONCEPTS and c not in QUALIFIER_CONCEPTS for c in frame.concepts):
+        return True
+    text, marks = frame.content, frame.marks
+    for i in range(len(text) - 1):
+        gram = text[i:i + 2]
+        if _is_han(gram[0]) and _is_han(gram[1]) and not (marks[i] and marks[i + 1]) and gram not in GENERIC_GRAMS:
+            return True
+    return False
 
 
 def _unique(items: list[Suggestion]) -> list[Suggestion]:

@@ -17,7 +17,8 @@ from functools import lru_cache
 from knowledge.lexicon import (AFTER_REVIEW_WORDS, CARRIED_IN_WORDS, CARRIED_OUT_WORDS, COLUMN_WORDS,
                                CONCEPTS, CONTACT_SLOTS, CUMULATIVE_MARKS, DIRECT_LAWSUIT_WORDS,
                                DURATION_INTENT, LAWSUIT_WORDS, LIST_INTENT,
-                               NUMBER_INTENT, ORGANISATION_WORDS, QUESTION_UNIT, RESULT_WORDS,
+                               NUMBER_INTENT, ORGANISATION_WORDS, QUALIFIER_CONCEPTS, QUESTION_UNIT,
+                               RESULT_WORDS,
                                REVIEW_WORDS, STOP_PHRASES, UNIT_CLASSES, YES_NO_INTENT)
 
 CONCEPT_NAMES = list(CONCEPTS)
@@ -96,6 +97,8 @@ class Frame:
 
 
 def _column(text: str) -> str | None:
+    if any(w in text for w in ORGANISATION_WORDS[:2]):
+        return "法人或其他组织"  # the header over the five organisation columns, before 其他组织
     for column, forms in COLUMN_WORDS.items():
         if any(f in text for f in forms):
             return column
@@ -129,9 +132,11 @@ def parse_frame(text: str, strip_names) -> Frame:
         previous = ""
         for part in parts:
             content = strip_names(part)
-            if len(re.sub(r"[^\u4e00-\u9fff]", "", _stripped(content))) < 2 and previous:
-                content = previous + content  # 收了多少: the subject of the part before
-            frame.parts.append(_frame(part, content))
+            sub = _frame(part, content)
+            if previous and not _own_subject(sub):
+                sub = _frame(part, previous + content)  # 收了多少 / 占比多少: the subject of the part before
+                content = previous + content
+            frame.parts.append(sub)
             previous = content
     return frame
 
@@ -218,6 +223,13 @@ _TABLE_WORDS = re.compile("|".join(re.escape(w) for w in sorted(
 def _strip_table_words(text: str) -> str:
     """Column and Table 四 words are matched as intents, not as content."""
     return _TABLE_WORDS.sub(" ", text)
+
+
+def _own_subject(f: Frame) -> bool:
+    """The part names what it asks about (not only a qualifier such as 占比 or 一共)."""
+    own = [ch for ch, marks in zip(f.content, f.marks)
+           if "\u4e00" <= ch <= "\u9fff" and not (marks and all(m in QUALIFIER_CONCEPTS for m in marks))]
+    return len(own) >= 2
 
 
 def split_parts(text: str) -> list[str]:

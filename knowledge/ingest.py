@@ -99,6 +99,13 @@ async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = 
             errors.append(exc)
             continue
         parsed_all.append((path, parsed, digest))
+    seen: dict[tuple[str, int], Path] = {}
+    for path, parsed, _ in parsed_all:
+        key = (parsed.agency, parsed.year)
+        if key in seen:  # one would silently replace the other
+            errors.append(IngestError(path, f"与 {seen[key].name} 被识别为同一机关同一年度（{parsed.agency} {parsed.year}），"
+                                            "请分别导入并用 --agency / --year 指定"))
+        seen.setdefault(key, path)
     if errors:
         raise IngestBatchError(errors)
     results: list[IngestResult] = []

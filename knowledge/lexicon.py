@@ -163,7 +163,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 }
 
 # Concepts that qualify a figure (total, running total, share) rather than say what it counts.
-QUALIFIER_CONCEPTS = frozenset({"合计", "累计", "比例"})
+QUALIFIER_CONCEPTS = frozenset({"合计", "累计", "比例", "年报"})
 
 # Everyday words for a Table 三 applicant column (申请人情况).
 COLUMN_WORDS: dict[str, tuple[str, ...]] = {
@@ -217,6 +217,14 @@ UNIT_CLASSES: tuple[frozenset[str], ...] = (
 # How a question asks for a unit: 几条/多少条 → 条.
 QUESTION_UNIT = re.compile(r"(?:多少|几)\s*(人次|万元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种)")
 
+# What Table 三's rows are called in everyday words (a cell's own text includes them).
+TABLE3_ROW_WORDS: dict[str, str] = {
+    "一、本年新收政府信息公开申请数量": "收到 受理 新收",
+    "二、上年结转政府信息公开申请数量": "上年结转",
+    "（七）总计": "办结 答复 办理结果",
+    "四、结转下年度继续办理": "结转 没办完",
+}
+
 # How a report states that something happened or did not (the answer to a yes/no question).
 OCCURRENCE = re.compile(r"未发生|未收到|未收取|没有发生|没有收到|无收取|均未|未出现|没有出现|不存在|未有|无此类|为零|0件|0起|0次"
                         r"|已收取|收取了|共收取|发生了|收到了")
@@ -229,7 +237,7 @@ SIGNATURE_INTENT = re.compile(r"落款|签发|成文|哪天写|什么时候写")
 
 # --- Intents --------------------------------------------------------------------------------------
 NUMBER_INTENT = re.compile(r"多少|几|数量|比例|占比|率|金额|总数|多大|多长|多久")
-YES_NO_INTENT = re.compile(r"吗[?？。]?$|吗[?？]|有没有|是否|是不是|有无|没收|收没收|还在")
+YES_NO_INTENT = re.compile(r"吗[?？。]?$|吗[?？]|有没有|是否|是不是|有无|没收|收没收|还在|没有[?？。]?$|了没有?[?？。]?$")
 LIST_INTENT = re.compile(r"哪些|哪几|什么|啥|怎么|如何|措施|打算|计划|改进|做法")
 # Contact details: (how a question asks for it, how a passage holds it).
 CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {

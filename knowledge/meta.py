@@ -58,10 +58,13 @@ def find_title(lines: list[str], header: dict[str, str]) -> str | None:
                 return _strip_breadcrumb(m.group(1))
     head = "\n".join(lines[:40])[:6000]
     head_lines = [x for x in head.split("\n") if x.strip()]
-    for k, line in enumerate(head_lines[:-1]):  # a title broken over two lines (…工作 / 年 度 报 告)
+    for k, line in enumerate(head_lines[:-1]):  # a title broken over two lines
         nxt = re.sub(r"\s+", "", head_lines[k + 1])
+        this = re.sub(r"\s+", "", line)
         if nxt in ("年度报告", "报告", "工作年度报告") and re.search(_YEAR, line):
-            head_lines[k] = re.sub(r"\s+", "", line) + nxt
+            head_lines[k] = this + nxt  # …工作 / 年 度 报 告
+        elif _valid_agency(this) and parse_agency(this).places and re.match(rf"^{_YEAR}年", nxt) and _TITLE.search(nxt):
+            head_lines[k] = this + nxt  # 鹭汀市生态环境局 / 2025 年政府信息公开工作年度报告
     for line in head_lines:
         compact = re.sub(r"[ \t\u3000]+(?=[\u4e00-\u9fff\d])", "", line.strip()) if len(line) <= 80 else line
         for m in _TITLE.finditer(compact):
@@ -129,7 +132,7 @@ def year_from(text: str, title: str | None, header: dict[str, str]) -> int | Non
 
 
 def _valid_agency(name: str) -> bool:
-    if not 2 <= len(name) <= 40:
+    if not 3 <= len(name) <= 40:
         return False
     if re.search(r"\d|年度|报告|条例|本报告|工作", name):
         return False
@@ -137,7 +140,10 @@ def _valid_agency(name: str) -> bool:
 
 
 def _self_reference(text: str) -> str | None:
+    """How the report refers to itself: 我局 / 我办 (an organ) or 我区 / 全区 (the whole place)."""
     counts = Counter(_SELF.findall(text))
+    for m in re.finditer(r"全(区|县|市|镇|乡|州|省|旗)(?:共|各|全年|范围)", text):
+        counts[m.group(1)] += 1
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -225,10 +231,14 @@ def _agency_from_body(text: str, header: dict[str, str], self_ref: str | None) -
     bare = _bare_level_organ(text)
     if bare:
         return bare
-    for candidate in candidates:
-        if _valid_agency(candidate):
-            return resolve_office(candidate, self_ref)
+    m = _FIRST_NAME.search(text[:800])
+    if m and _valid_agency(m.group(1)):
+        return resolve_office(m.group(1), self_ref)
     return None
+
+
+_FIRST_NAME = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:省|市|县|区|镇|乡)[\u4e00-\u9fff]{1,14}?"
+                         r"(?:人民政府办公室|人民政府|管理委员会|委员会|局|办公室|中心))")
 
 
 _BARE = re.compile(r"(?<![\u4e00-\u9fff])([县区市镇乡])([\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|中心))")

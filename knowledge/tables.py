@@ -173,8 +173,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
             i = j
             continue
         j = i
-        while j < end and text[j] in _VALUE_CHARS:
-            j += 1
+        while j < end and text[j] in _VALUE_CHARS and not (text[j] == "\n" and text[j + 1:j + 2] == "\n"):
+            j += 1  # a blank line ends a run of values
         value_end = j
         # trailing separators are not part of the run
         while value_end > i and text[value_end - 1] in " \t|\u3000\u00a0\n\r,":
@@ -391,6 +391,8 @@ def _table4(text: str, tokens: list[Token], result: TableResult, after: int) -> 
             break
     if not run.chars:
         return -1
+    if len(run.atoms) > len(TABLE4_COLUMNS):  # the row's cells are separated: the first fifteen
+        run = Run.parse("\t".join(run.atoms[:len(TABLE4_COLUMNS)]))
     sols = solutions(run, len(TABLE4_COLUMNS), groups_of_five_total)
     values = agreed(sols) if sols else []
     if not values:

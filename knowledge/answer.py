@@ -294,7 +294,7 @@ class Answerer:
                 score += 0.08
             elif not has_figure:
                 score -= 0.3
-            agree = units_agree(f.unit, p.unit)
+            agree = units_agree(f.unit, p.unit) if p.kind != "sentence" else _sentence_units_agree(f.unit, p.text)
             if agree is True:
                 score += 0.08
             elif agree is False and not _people_as_applications(f, p.unit):
@@ -307,7 +307,7 @@ class Answerer:
             if f.total and p.kind == "fact" and qualifier == "其中":
                 score -= 0.06
         if f.yes_no and not f.wants_number:
-            score += 0.05 if p.kind == "sentence" else (-0.25 if p.kind == "cell" else 0.0)
+            score += 0.05 if p.kind == "sentence" else (-0.4 if p.kind == "cell" else 0.0)
             if OCCURRENCE.search(p.quote or p.text):
                 score += 0.1  # a yes/no question is answered by a statement that it did (not) happen
         if f.slots:
@@ -319,6 +319,9 @@ class Answerer:
             score -= 0.3  # 怎么/哪些 asks for a way or a list, not a figure
         if f.carried:
             score += _carry_fit(f.carried, p)
+        if f.column in COLUMN_WORDS and p.kind == "fact":
+            named = any(w in p.text for w in COLUMN_WORDS[f.column])
+            score += 0.1 if named else -0.15  # 个人申请: a figure that does not say whose is not it
         if p.kind in ("sentence", "fact") and REPORT_STRUCTURE.search(p.quote or p.text) and not ASKS_STRUCTURE.search(f.text):
             score -= 0.4  # the report describing itself (its parts, its basis)
         if p.kind == "meta" and "落款" in p.text:
@@ -524,6 +527,17 @@ def _table4_fit(f: Frame, col: str) -> float:
     wanted = f.table4_result or "总计"
     score += 0.1 if result == wanted else -0.4
     return score
+
+
+def _sentence_units_agree(asked: str | None, text: str) -> bool | None:
+    """A sentence fits a unit asked when one of its figures is in that unit."""
+    if not asked:
+        return None
+    units = {m.group(3) for m in FIGURE.finditer(text)} | ({"%"} if PERCENT.search(text) else set())
+    if not units:
+        return None
+    verdicts = [units_agree(asked, u) for u in units]
+    return True if True in verdicts else (None if None in verdicts else False)
 
 
 def _has_figure(text: str) -> bool:

@@ -130,14 +130,16 @@ def parse_frame(text: str, strip_names) -> Frame:
     if len(parts) > 1:
         frame.parts = []
         previous = ""
+        previous_text = ""
         for part in parts:
             content = strip_names(part)
             sub = _frame(part, content)
             if previous and not _own_subject(sub):
-                sub = _frame(part, previous + content)  # 收了多少 / 占比多少: the subject of the part before
-                content = previous + content
+                # 收了多少 / 占比多少: the subject of the part before
+                sub = _frame(previous_text + part, previous + content)
+                content, part = previous + content, previous_text + part
             frame.parts.append(sub)
-            previous = content
+            previous, previous_text = content, part
     return frame
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select
 
 from knowledge.extract import ExtractError, extract_lines
 from knowledge.facts import sentence_facts
+from knowledge.answer import Passage as SearchPassage
 from knowledge.frame import concept_tokens
 from knowledge.parse import ParsedReport, ParseError, parse_report
 from storage.db import Database
@@ -65,8 +66,9 @@ def passage_rows(parsed: ParsedReport, report_id: int) -> list[dict]:
     def add(**kw) -> None:
         row = {"report_id": report_id, "position": len(rows), "section": "", "context": "", "table_name": None,
                "row_label": None, "col_label": None, "value": None, "unit": None, "quote": None, **kw}
-        own = row["text"] if row["kind"] != "cell" else f"{row['context']} {row['row_label']} {row['col_label'] or ''}"
-        row["terms"] = concept_tokens(own)
+        passage = SearchPassage(0, report_id, row["kind"], row["section"], row["context"], row["text"], row["table_name"],
+                          row["row_label"], row["col_label"], row["value"], row["unit"])
+        row["terms"] = concept_tokens(passage.own_text())
         rows.append(row)
 
     if parsed.published:

@@ -117,7 +117,7 @@ def emit(answer, as_json: bool) -> None:
     if answer.answered:
         typer.echo(answer.answer)
     else:
-        typer.echo(texts.not_found(answer.note))
+        typer.echo(texts.not_found(answer.note, answer.resolution))
         for s in answer.suggestions:
             typer.echo(f"  · {s.text}")
 

@@ -482,6 +482,19 @@ class Answerer:
 
     # -- names ---------------------------------------------------------------------------------
 
+    def names_in(self, question: str) -> list[str]:
+        """The agency and place words of ``question`` in order (for follow-up questions)."""
+        q = fold(question)
+        taken = [False] * len(q)
+        found: list[tuple[int, str]] = []
+        for n in range(min(self._longest_name, len(q)), 1, -1):
+            for i in range(len(q) - n + 1):
+                if q[i:i + n] in self._name_forms and not any(taken[i:i + n]):
+                    found.append((i, q[i:i + n]))
+                    for k in range(i, i + n):
+                        taken[k] = True
+        return [form for _, form in sorted(found)]
+
     def _strip_names(self, q: str) -> str:
         found = {q[i:i + n] for i in range(len(q)) for n in range(1, min(self._longest_name, len(q) - i) + 1)
                  if q[i:i + n] in self._name_forms}

@@ -40,6 +40,9 @@ class QAService:
     def answer(self, question: str, today: date | None = None) -> Answer:
         return self.answerer.answer(question[:MAX_QUESTION_CHARS], today=today)
 
+    def names_in(self, question: str) -> list[str]:
+        return self.answerer.names_in(question)
+
     async def log(self, db: Database, answer: Answer, *, channel: str, user_id: int | None = None) -> None:
         async with db.session() as session:
             async with session.begin():

@@ -36,7 +36,9 @@ RE_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})年")
 
 _SUFFIXES = "|".join(sorted(ZONE_SUFFIXES, key=len, reverse=True)) + "|" + "|".join(PLACE_SUFFIXES)
 _PLACE_LIKE = re.compile(rf"([\u4e00-\u9fff]{{2,5}}?)(?:{_SUFFIXES})")
-_GENERIC_ORGAN = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:管理局|委员会|管委会|办公室|局))")
+_GENERIC_ORGAN = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:管理局|委员会|管委会|办公室|局)|[\u4e00-\u9fff]{1,4}委(?![员托屈婉]))")
+# 政府办 in 政府办公时间 / 办理 / 办事 is not the 政府办
+_WORD_GOES_ON = {"办": "公理事法好完结", "局": "面势限部", "委": "员托屈婉"}
 # a word that an organ name only qualifies: 市政府网站, 县政府信息公开…
 _MODIFIED = re.compile(r"^(?:门户)?(?:网站|网|门户|官网|信息公开|信息|公报|信箱|热线|平台|公众号|微信|微博|大楼|大院|常务会议|文件)")
 _OFFICE_AFTER = re.compile(r"^(?:办公室|办)(?!理|事|法|好|公时|公地|公场|公楼)")
@@ -176,6 +178,9 @@ def _organs(text: str, gaz: Gazetteer, places: list[_Place]) -> list[_Organ]:
         start = text.find(form)
         while start != -1:
             end = start + len(form)
+            if end < len(text) and text[end] in _WORD_GOES_ON.get(form[-1], ""):
+                start = text.find(form, end)
+                continue
             if not any(taken[start:end]):
                 found.append(_Organ(start, end, form, frozenset(organs)))
                 for k in range(start, end):
@@ -185,10 +190,10 @@ def _organs(text: str, gaz: Gazetteer, places: list[_Place]) -> list[_Organ]:
         start, end = m.span(1)
         while start < end and taken[start]:
             start += 1
-        if end - start < 3 or any(taken[start:end]):
+        if end - start < (2 if text[end - 1] == "委" else 3) or any(taken[start:end]):
             continue
         word = text[start:end]
-        if word.endswith("办公室") or word[:2] in NOT_PLACES:
+        if word.endswith("办公室") or word[:2] in NOT_PLACES or (end < len(text) and text[end] in _WORD_GOES_ON.get(word[-1], "")):
             continue
         found.append(_Organ(start, end, word, frozenset()))
     for organ in found:

@@ -174,9 +174,18 @@ def complete_places(name: str, text: str) -> str:
     first = parsed.places[0]
     found = Counter()
     for m in re.finditer(rf"([\u4e00-\u9fff]{{2,12}}?(?:省|市|自治州|州|盟|地区|县|区))\s*{re.escape(first)}", text):
-        prefix = m.group(1)
-        chain, rest = parse_agency(prefix + "局").places, None
-        if chain and "".join(chain) == prefix:
+        prefix = re.sub(r"^.*[由与请电系在向对是的于和及经据按将从]", "", m.group(1))
+        chain = parse_agency(prefix + "局").places if len(prefix) >= 2 else []
+        # trim words before the first real place (请致电福宁市 → 福宁市): a place name is short
+        while chain and len(chain[0]) > 6:
+            head = chain[0]
+            shorter = parse_agency(head[1:] + "局").places
+            if not shorter:
+                chain = []
+                break
+            chain = shorter + chain[1:]
+        prefix = "".join(chain)
+        if chain and all(len(p) <= 6 or p.endswith(ZONE_SUFFIXES) for p in chain):
             found[prefix] += 1
     if not found:
         return name

@@ -8,8 +8,10 @@ Source order for one day (domain.md §5.4):
    (Mon–Fri work, Sat/Sun rest);
 3. ``chinese_calendar`` when it has data for the year (it raises ``NotImplementedError`` outside its
    range — that never escapes this module);
-4. the **provisional** fallback: Mon–Fri work, Sat/Sun rest. Deadlines touching such a year are
-   flagged provisional (暂定) by the deadline engine.
+4. the **provisional** fallback: the statutory holidays of 《全国年节及纪念日放假办法》 computed in
+   advance (fixed dates; 春节, 端午, 中秋 from the lunar calendar; 清明 from the solar terms), other
+   Mon–Fri days work, Sat/Sun rest. Only the State Council's swaps (调休) are unknown until its
+   notice. Deadlines touching such a year are flagged provisional (暂定) by the deadline engine.
 
 Pure: no database, no aiogram.
 """
@@ -23,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import chinese_calendar
+from lunar_python import Lunar
 
 HOLIDAY = "holiday"
 WORKDAY = "workday"
@@ -46,6 +49,58 @@ _PACKAGE_NAMES = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
+
+
+# --- statutory holidays known in advance (《全国年节及纪念日放假办法》) ----------------------------
+
+NEW_YEAR, SPRING, QINGMING, LABOUR, DRAGON_BOAT, MID_AUTUMN, NATIONAL = (
+    "元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+
+
+def _lunar(year: int, month: int, day: int) -> date:
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _qingming(year: int) -> date:
+    """清明: the day the sun reaches 15° ecliptic longitude (a solar term), in Beijing time."""
+    term = Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"]
+    return date(term.getYear(), term.getMonth(), term.getDay())
+
+
+@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The days off for everyone under the 放假办法 in force in ``year`` (no swaps, no in-lieu days).
+
+    - from 2025 (2024 revision): 元旦 1; 春节 4 (除夕–初三); 清明 1; 劳动节 2 (1–2 May); 端午 1; 中秋 1; 国庆 3
+    - 2014–2024 (2013 revision): 春节 初一–初三; 劳动节 1 May
+    - 2008–2013 (2007 revision): 春节 除夕–初二; 劳动节 1 May
+    - before 2008 (1999 text): 元旦 1; 春节 初一–初三; 劳动节 1–3 May; 国庆 1–3 Oct (no 清明/端午/中秋)
+    """
+    new_year = _lunar(year, 1, 1)
+    eve = new_year - timedelta(days=1)
+    days: dict[date, str] = {date(year, 1, 1): NEW_YEAR}
+    if year >= 2025:
+        spring = [eve] + [new_year + timedelta(days=i) for i in range(3)]
+        labour = [date(year, 5, 1), date(year, 5, 2)]
+    elif year >= 2014:
+        spring = [new_year + timedelta(days=i) for i in range(3)]
+        labour = [date(year, 5, 1)]
+    elif year >= 2008:
+        spring = [eve, new_year, new_year + timedelta(days=1)]
+        labour = [date(year, 5, 1)]
+    else:
+        spring = [new_year + timedelta(days=i) for i in range(3)]
+        labour = [date(year, 5, i) for i in (1, 2, 3)]
+    # 除夕 can fall in the previous calendar year only in theory (never since 1900); keep the year's own days.
+    days.update({d: SPRING for d in spring if d.year == year})
+    days.update({d: LABOUR for d in labour})
+    if year >= 2008:
+        days[_qingming(year)] = QINGMING
+        days[_lunar(year, 5, 5)] = DRAGON_BOAT
+        days[_lunar(year, 8, 15)] = MID_AUTUMN
+    days.update({date(year, 10, i): NATIONAL for i in (1, 2, 3)})
+    return days
 
 
 class CalendarDataMissing(Exception):
@@ -159,7 +214,11 @@ class WorkCalendar:
             result = (d.weekday() < 5, None)
         else:
             packaged = _package_lookup(d)
-            result = packaged if packaged is not None else (d.weekday() < 5, None)
+            if packaged is not None:
+                result = packaged
+            else:
+                name = statutory_holidays(d.year).get(d)
+                result = (False, name) if name else (d.weekday() < 5, None)
         self._cache[d] = result
         return result
 

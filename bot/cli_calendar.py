@@ -73,7 +73,7 @@ def render_deadline(dl: Deadline) -> str:
         lines.append(T.CUSTOM_DUE.format(date=dl.custom_due))
     if dl.paused_days:
         lines.append(T.PAUSED.format(days=dl.paused_days))
-    lines.extend(pause_lines(dl))
+    lines.extend(T.pause_lines(dl))
     if dl.consultation_open:
         lines.append(T.CONSULTATION_OPEN)
     if dl.correction_notice_due is not None:
@@ -92,18 +92,6 @@ def render_deadline(dl: Deadline) -> str:
         lines.append(T.PROVISIONAL.format(years="、".join(str(y) for y in dl.provisional_years)))
     return "\n".join(lines)
 
-
-def pause_lines(dl: Deadline) -> list[str]:
-    """Each consultation and fee pause, as shown in the deadline explanation."""
-    out = []
-    for p in dl.pauses:
-        if p.kind == "fee":
-            paid = T.PAUSE_FEE_PAID.format(end=p.end, days=p.working_days) if p.end else T.PAUSE_FEE_UNPAID
-            out.append(T.PAUSE_FEE.format(start=p.start, limit=p.limit, paid=paid))
-        else:
-            out.append(T.PAUSE_CONSULTATION.format(start=p.start, end=p.end or T.PAUSE_OPEN, days=p.working_days,
-                                                   limit=p.limit, flag=T.PAUSE_OVER if p.over_limit else ""))
-    return out
 
 
 def deadline_command(

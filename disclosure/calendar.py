@@ -19,6 +19,7 @@ Pure: no database, no aiogram.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
@@ -124,6 +125,20 @@ def _package_range() -> tuple[int, int]:
 
 _PACKAGE_RANGE = _package_range()
 
+# Bump when statutory_holidays() changes (a new 放假办法): derived figures are then recomputed.
+FALLBACK_RULES = "fangjia-banfa-2024"
+
+
+@lru_cache(maxsize=1)
+def _package_digest() -> str:
+    """Digest of the installed chinese_calendar data (a new release changes deadlines)."""
+    h = hashlib.sha256()
+    for name in ("holidays", "workdays", "in_lieu_days"):
+        table = getattr(chinese_calendar, name, None) or {}
+        for d in sorted(table):
+            h.update(f"{name}:{d.isoformat()}:{table[d]}".encode())
+    return h.hexdigest()
+
 
 def _package_name(raw: object) -> str:
     text = str(raw)
@@ -181,6 +196,15 @@ class WorkCalendar:
     def coverage(self) -> tuple[int, int]:
         """The year range covered by the installed chinese_calendar package."""
         return _PACKAGE_RANGE
+
+    def fingerprint(self) -> str:
+        """Changes whenever any working-day answer may change: overrides, official years, the
+        chinese_calendar data, the provisional fallback's rules."""
+        h = hashlib.sha256()
+        h.update(f"{FALLBACK_RULES}|{_package_digest()}|{sorted(self._official_years)}".encode())
+        for d, (kind, name) in sorted(self._overrides.items()):
+            h.update(f"{d.isoformat()}:{kind}:{name}".encode())
+        return h.hexdigest()[:16]
 
     def is_packaged_year(self, year: int) -> bool:
         low, high = _PACKAGE_RANGE

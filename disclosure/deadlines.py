@@ -61,6 +61,16 @@ PAUSED_DAY_NAME = "征求意见（不计时）"
 FEE_PAUSED_DAY_NAME = "缴纳信息处理费（不计时）"
 
 
+# Bump when the engine's rules change in a way that can change a derived due date or timeliness.
+ENGINE_RULES = "2026-11-issue11"
+
+
+def derivation_fingerprint(calendar: WorkCalendar, *, roll_forward: bool = False,
+                           consultation_transit_days: int = 0) -> str:
+    """What a stored derived figure (timeliness, cached due dates) depends on besides the events."""
+    return f"{calendar.fingerprint()}:{ENGINE_RULES}:{int(bool(roll_forward))}:{int(consultation_transit_days)}"
+
+
 def regime_for(received: date) -> str:
     return REGIME_2019 if received >= REGIME_2019_START else REGIME_2007
 

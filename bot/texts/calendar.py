@@ -70,3 +70,16 @@ ERR_PAUSE_ORDER = "征求意见结束日 {end} 早于开始日 {start}"
 ERR_FILE = "无法读取文件 {path}：{error}"
 ERR_IMPORT = "节假日文件有误，未导入任何数据："
 ERR_YEAR = "无效年份 {value}"
+
+
+def pause_lines(dl) -> list[str]:
+    """Each consultation and fee pause, as shown in the deadline explanation."""
+    out = []
+    for p in dl.pauses:
+        if p.kind == "fee":
+            paid = PAUSE_FEE_PAID.format(end=p.end, days=p.working_days) if p.end else PAUSE_FEE_UNPAID
+            out.append(PAUSE_FEE.format(start=p.start, limit=p.limit, paid=paid))
+        else:
+            out.append(PAUSE_CONSULTATION.format(start=p.start, end=p.end or PAUSE_OPEN, days=p.working_days,
+                                                   limit=p.limit, flag=PAUSE_OVER if p.over_limit else ""))
+    return out

@@ -14,6 +14,7 @@ from bot.settings import get_settings
 from bot.texts import calendar as T
 from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
+from disclosure.validation import parse_date_text
 from storage.calendar import import_holidays, load_calendar, official_year_sources, recompute_open_deadlines
 
 holidays_app = typer.Typer(help="节假日安排 / official holiday schedules: import a year, show a year.", no_args_is_help=True)
@@ -21,7 +22,7 @@ holidays_app = typer.Typer(help="节假日安排 / official holiday schedules: i
 
 def parse_date(value: str, what: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except (ValueError, AttributeError):
         fail(T.ERR_DATE.format(value=value, what=what))
 

@@ -12,6 +12,7 @@ import typer
 from bot.cli_common import CliError, applications_app, fail, run
 from bot.texts import reports as T
 from disclosure.render import SUFFIXES
+from disclosure.validation import parse_date_text
 from disclosure.tables import CASE_KINDS, CASE_RESULTS, CASES_BY, FORMATS, ReportInvariantError, layout_for_year
 
 cases_app = typer.Typer(help="行政复议 / 行政诉讼 / 举报投诉 cases (Table 四, legacy §四–六).", no_args_is_help=True)
@@ -19,7 +20,7 @@ cases_app = typer.Typer(help="行政复议 / 行政诉讼 / 举报投诉 cases (
 
 def _date(value: str, what: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except (ValueError, AttributeError):
         fail(f"{what} 日期格式不正确：{value}（应为 YYYY-MM-DD）")
 

@@ -20,6 +20,7 @@ from bot.cli_common import CliError, applications_app, fail, run
 from bot.settings import Settings, get_settings
 from bot.texts import staff as T
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
+from disclosure.validation import parse_date_text
 from storage import handling as H
 from storage.db import Database
 from storage.staff import StaffError, add_staff, list_staff, mask_id, mask_name, remove_staff
@@ -39,7 +40,7 @@ def _date(value: str | None, what: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except ValueError:
         fail(T.CLI_BAD_DATE.format(value=f"{what} {value}"))
 
@@ -47,8 +48,8 @@ def _date(value: str | None, what: str) -> date | None:
 def _instant(value: str, settings: Settings) -> datetime:
     """ISO date or date-time; naive values are local time in the office's time zone."""
     try:
-        if "T" not in value and " " not in value.strip():
-            parsed = datetime.combine(date.fromisoformat(value.strip()), time(12, 0))
+        if "T" not in value and ":" not in value:
+            parsed = datetime.combine(parse_date_text(value), time(12, 0))
         else:
             parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -391,7 +392,8 @@ def applications_note(ref: str = typer.Argument(...), text: str = typer.Argument
 def applications_add(
     channel: str = typer.Option(..., "--channel", help="in_person | letter | fax | online | other"),
     applicant: str = typer.Option(..., "--applicant", help=" | ".join(APPLICANT_TYPES)),
-    received: str = typer.Option(..., "--received", help="收到申请之日 DATE[THH:MM]（art. 31）"),
+    received: str = typer.Option(..., "--received",
+                                 help="收到申请之日 DATE[THH:MM]（art. 31）；2026-09-28、2026/09/28 或 2026年9月28日"),
     subject: str = typer.Option(..., "--subject", help="所需政府信息的名称、文号或描述"),
     name: str = typer.Option("", "--name", help="申请人姓名或名称"),
     org_code: Optional[str] = typer.Option(None, "--org-code"),
@@ -407,25 +409,28 @@ def applications_add(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record an application received in person, by letter, fax or another offline channel."""
-    from storage.applications import ApplicationDraft, create_application
+    from storage.applications import ApplicationDraft, DraftError, create_application
 
     settings = get_settings()
     _choice(channel, CHANNELS, "--channel")
-    _choice(applicant, APPLICANT_TYPES, "--applicant")
     instant = _instant(received, settings)
     try:
-        draft = ApplicationDraft(
+        # the same rules and messages as the chat form and the ledger import
+        draft = ApplicationDraft.build(
             applicant_type=applicant, name=name or T.CLI_NO_NAME, description=subject, org_code=org_code,
             id_type=id_type, id_number=id_number, phone=phone, email=email, address=address,
             doc_number=doc_number, delivery_form=delivery_form, delivery_channel=delivery_channel,
             submitted_at=instant,
         )
-    except ValueError as exc:
+    except DraftError as exc:
         fail(str(exc))
 
     async def main(db: Database):
-        created = await create_application(db, draft, idempotency_key=key or f"cli:{uuid.uuid4()}",
-                                           received_at=instant, channel=channel, settings=settings)
+        try:
+            created = await create_application(db, draft, idempotency_key=key or f"cli:{uuid.uuid4()}",
+                                               received_at=instant, channel=channel, settings=settings)
+        except DraftError as exc:
+            raise CliError(str(exc)) from None
         dl = await H.deadline_for(db, created.application, settings=settings)
         return created.application, dl
 

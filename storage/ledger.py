@@ -22,6 +22,7 @@ from sqlmodel import col
 from bot.texts import reports as T
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES, codes_for_legacy_row, codes_for_row_2021
 from disclosure.tables import LEGACY_ROWS, ROWS_2021
+from disclosure.validation import parse_date_text
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, AuditLog, NumberCounter
 
@@ -139,10 +140,7 @@ def parse_date(value: Any) -> date | None:
     text = str(value).strip()
     if not text:
         return None
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
-    if not m:
-        raise ValueError(text)
-    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return parse_date_text(re.sub(r"\s+\d{1,2}:\d{2}(?::\d{2})?$", "", text))  # a time of day is ignored
 
 
 def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:

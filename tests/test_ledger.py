@@ -79,7 +79,7 @@ async def test_template_then_import_fills_the_report(db, tmp_path):
     leg = await build_report(db, 2025, "legacy")
     assert zhang.original_due == date(2024, 12, 30) and zhang.reply_due == date(2025, 1, 14)
     assert leg.rows["apps_closed.extended"] == 1  # closed 2025-01-06: after 12-30, within the extension
-    assert leg.rows["apps_closed.on_time"] == 2 and leg.rows["apps_closed.late"] == 0
+    assert leg.rows["apps_closed.on_time"] == 2 and leg.notes["apps_closed.late"] == 0
     assert leg.rows["apps_received.fax"] == 1 and leg.rows["replies.not_this_agency"] == 1
 
 

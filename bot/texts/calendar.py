@@ -64,7 +64,7 @@ HOLIDAYS_EMPTY_FILE = "文件中没有任何日期。"
 
 NEXT_YEAR_MISSING = "请录入{year}年节假日安排（国务院办公厅通知），否则{year}年的答复期限只能暂定。"
 
-ERR_DATE = "无效日期 {value!r}（{what}），格式应为 YYYY-MM-DD"
+ERR_DATE = "无效日期 {value!r}（{what}），格式应为 YYYY-MM-DD（也可写 2026/09/28 或 2026年9月28日）"
 ERR_PAUSE = "无效的征求意见期间 {value!r}，格式应为 开始:结束，例如 2026-09-21:2026-09-30"
 ERR_PAUSE_ORDER = "征求意见结束日 {end} 早于开始日 {start}"
 ERR_FILE = "无法读取文件 {path}：{error}"

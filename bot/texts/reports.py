@@ -73,8 +73,12 @@ ERR_CLOSED_BEFORE_RECEIPT = "办结日期 {closed} 早于收到申请日期 {rec
 ERR_DUE_BEFORE_RECEIPT = "答复期限 {due} 早于收到申请日期 {receipt}"
 ERR_EXTENDED_DUE = "延期后答复期限 {due} 早于原答复期限 {original}"
 ERR_DUPLICATE_NUMBER = "编号 {number} 重复（已存在或与第 {other} 行重复）"
-ERR_DEADLINE = "无法计算答复期限：{error}（可在“答复期限”列直接填写）"
+ERR_DEADLINE = "期限规则不允许：{error}"
 ERR_BAD_INT = "“{column}”应为整数：{value}"
+ERR_EXTENSION_DAYS_MISSING = "“是否延期”为“是”，但未填写“延期工作日数”"
+ERR_DUE_MISMATCH = "“{column}”{typed} 与按工作日历计算的 {computed} 不一致（如有补正、征求意见或缴费，请填写相应列）"
+ERR_NEEDS = "填写了{column}，但未填写“{needs}”"
+ERR_CLOSED_FUTURE = "办结日期 {closed} 晚于今天（{today}）"
 
 
 def format_table3_message(tables: Any) -> str:

@@ -16,6 +16,7 @@ from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
 from disclosure.validation import parse_date_text
 from storage.calendar import import_holidays, load_calendar, official_year_sources, recompute_open_deadlines
+from storage.handling import refresh_timeliness
 
 holidays_app = typer.Typer(help="节假日安排 / official holiday schedules: import a year, show a year.", no_args_is_help=True)
 
@@ -154,9 +155,11 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,
         except (OSError, UnicodeDecodeError) as exc:
             return None, [T.ERR_FILE.format(path=file, error=exc)], None
         changed = await recompute_open_deadlines(db) if years else []
-        return years, None, changed
+        rederived = await refresh_timeliness(db) if years else []
+        return years, None, (changed, rederived)
 
-    years, errors, changed = run(_do)
+    years, errors, result = run(_do)
+    changed, rederived = result if result is not None else (None, [])
     if errors:
         typer.echo(T.ERR_IMPORT, err=True)
         for line in errors:
@@ -173,6 +176,11 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,
         typer.echo(T.HOLIDAYS_RECOMPUTE_CHANGED)
         for number, old, new in changed:
             typer.echo(T.HOLIDAYS_RECOMPUTE_ROW.format(number=number, old=old or "—", new=new or "—"))
+    if rederived:
+        typer.echo(T.HOLIDAYS_REDERIVED)
+        for number, old, new in rederived:
+            typer.echo(T.HOLIDAYS_RECOMPUTE_ROW.format(number=number, old=T.TIMELINESS_LABEL.get(old, old or "—"),
+                                                       new=T.TIMELINESS_LABEL.get(new, new)))
 
 
 @holidays_app.command("show")

@@ -247,7 +247,7 @@ def test_whole_life_via_cli():
     r = cli("staff", "add", "555", "--role", "approver", "--name", "李处长")
     assert r.exit_code == 0, r.output
     r = cli("applications", "add", "--channel", "letter", "--applicant", "org_research", "--received", "2026-09-18",
-            "--subject", "2025年科研项目经费清单", "--name", "某研究所", "--phone", "0537-1234567", "--json")
+            "--subject", "2025年科研项目经费清单", "--name", "某研究所", "--phone", "0537-2345678", "--json")
     assert r.exit_code == 0, r.output
     created = json.loads(r.stdout)
     assert created["receipt_date"] == "2026-09-18" and created["due"] == "2026-10-22"
@@ -276,7 +276,7 @@ def test_whole_life_via_cli():
     assert r.exit_code != 0 and "已办结" in r.stderr
 
     r = cli("applications", "show", number)
-    assert r.exit_code == 0 and "0537-1234567" in r.stdout and "李处长" in r.stdout and "请写明年度" in r.stdout
+    assert r.exit_code == 0 and "0537-2345678" in r.stdout and "李处长" in r.stdout and "请写明年度" in r.stdout
     shown = json.loads(cli("applications", "show", number, "--json").stdout)
     assert [e["kind"] for e in shown["events"]] == [
         "received", "correction_requested", "correction_received", "consultation", "extension", "closed"]
@@ -297,7 +297,7 @@ def test_cli_errors_are_clean():
 
 def test_cli_list_overdue_and_idempotent_add():
     args = ["applications", "add", "--channel", "fax", "--applicant", "natural_person", "--received",
-            "2026-09-18T16:30", "--subject", "旧申请", "--name", "赵六", "--key", "fax-001", "--json"]
+            "2026-09-18T16:30", "--subject", "旧申请的文件", "--name", "赵六", "--key", "fax-001", "--json"]
     first, again = json.loads(cli(*args).stdout), json.loads(cli(*args).stdout)
     assert first == again  # the same key creates nothing new
     r = cli("applications", "add", "--channel", "in_person", "--applicant", "natural_person", "--received",

@@ -152,6 +152,7 @@ REFUSED = "抱歉，该操作仅限具有相应权限的工作人员使用。"
 # --- reminders -----------------------------------------------------------------------------------
 
 REMIND_HEADER = "⏰ 办理期限提醒"
+PROVISIONAL_MARK = "（暂定）"
 REMIND_DUE_IN = "· {number} 答复期限 {due}，剩余 {n} 个工作日。{subject}"
 REMIND_DUE_TODAY = "· {number} 今日（{due}）到期，请及时答复。{subject}"
 REMIND_OVERDUE = "· {number} 已超过答复期限 {due}（逾期 {n} 个工作日）。{subject}"
@@ -180,6 +181,7 @@ CLI_BAD_DATE = "日期格式应为 YYYY-MM-DD（也可写 2026/09/28 或 2026年
 CLI_BAD_INSTANT = "时间格式应为 ISO 8601（如 2026-10-16T10:00+08:00）：{value}"
 CLI_CHOICE = "{what} 须为以下之一：{choices}"
 CLI_RECORDED = "已记录：{number} {what}。当前答复期限：{due}（状态：{status}）"
+CLI_WARNING = "注意：{text}"
 CLI_NOTIFY_WRITTEN = "请以书面方式告知申请人。"
 CLI_NOTIFY_FAILED = "未能通过机器人通知申请人，请以书面方式告知。"
 CLI_CORRECTION_ARGS = "请提供 --on 与 --until（或 --period-days）登记补正告知，或 --received 登记收到补正。"

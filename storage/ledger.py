@@ -192,6 +192,15 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[Any]]]]
 
 def parse_ledger(path: str | Path, today: date | None = None) -> tuple[list[LedgerRow], list[str]]:
     """Validate every row; LedgerError listing all bad cells (row numbers) if any."""
+    parsed, warnings, errors = _parse(path, today)
+    if errors:
+        raise LedgerError(_errors_message(errors), errors)
+    return parsed, warnings
+
+
+def _parse(path: str | Path, today: date | None = None
+           ) -> tuple[list[LedgerRow], list[str], list[tuple[int, str]]]:
+    """Every row (valid or not), the warnings, and the (row, message) errors."""
     if today is None:
         from storage.applications import _now, legal_date
 
@@ -315,9 +324,7 @@ def parse_ledger(path: str | Path, today: date | None = None) -> tuple[list[Ledg
             errs.append(T.ERR_EXTENDED_DUE.format(due=rd, original=od))
         errors += [(row_no, e) for e in errs]
         parsed.append(rec)
-    if errors:
-        raise LedgerError(_errors_message(errors), errors)
-    return parsed, warnings
+    return parsed, warnings, errors
 
 
 def _errors_message(errors: list[tuple[int, str]]) -> str:
@@ -413,7 +420,7 @@ async def import_ledger(db: Database, path: str | Path, *, agency: str | None = 
     from storage.handling import fingerprint
 
     settings = get_settings()
-    rows, warnings = parse_ledger(path)
+    rows, warnings, errors = _parse(path)
     if agency is None:
         agency = settings.home_agency or ""
     try:
@@ -424,7 +431,9 @@ async def import_ledger(db: Database, path: str | Path, *, agency: str | None = 
         from disclosure.calendar import default_calendar
 
         calendar = default_calendar()
-    errors = _derive(rows, calendar, settings)
+    bad_rows = {r for r, _ in errors}
+    errors = sorted(errors + _derive([r for r in rows if r.row not in bad_rows], calendar, settings),
+                    key=lambda e: e[0])
     fp = fingerprint(calendar, settings)
     if errors:
         raise LedgerError(_errors_message(errors), errors)

@@ -166,7 +166,6 @@ def derive_closed(app: Application, rows: Sequence[ApplicationEvent], calendar,
     try:
         dl = _compute(app, events, calendar, settings)
     except DeadlineError:
-        log.warning("events of %s cannot be replayed; timeliness from the stored due dates", app.number)
         return _cached_timeliness(app, rows), None
     return dl.timeliness or _cached_timeliness(app, rows), dl
 
@@ -603,6 +602,7 @@ async def refresh_timeliness(db: Database, *, settings: Settings | None = None, 
     calendar = await load_calendar(db)
     fp = fingerprint(calendar, settings)
     changed: list[tuple[str, str | None, str]] = []
+    unreplayable: list[str] = []
     query = select(Application).where(col(Application.closed_date).is_not(None),
                                       or_(col(Application.derived_with).is_(None), Application.derived_with != fp))
     if year is not None:
@@ -621,6 +621,8 @@ async def refresh_timeliness(db: Database, *, settings: Settings | None = None, 
                 by_app.setdefault(r.application_id, []).append(r)
             for app in chunk:
                 timeliness, dl = derive_closed(app, by_app.get(app.id, []), calendar, settings)
+                if dl is None:
+                    unreplayable.append(app.number)
                 if app.timeliness is not None and timeliness != app.timeliness:
                     changed.append((app.number, app.timeliness, timeliness))
                     s.add(AuditLog(actor=actor, action="application.rederive",
@@ -632,4 +634,7 @@ async def refresh_timeliness(db: Database, *, settings: Settings | None = None, 
                 await s.execute(update(Application).where(col(Application.id) == app.id).values(**values)
                                 .execution_options(synchronize_session=False))
         await s.commit()
+    if unreplayable:
+        log.warning("%d closed application(s) whose events the engine cannot replay (e.g. %s): timeliness "
+                    "taken from their stored due dates", len(unreplayable), ", ".join(unreplayable[:5]))
     return changed

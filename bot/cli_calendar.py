@@ -14,14 +14,16 @@ from bot.settings import get_settings
 from bot.texts import calendar as T
 from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
+from disclosure.validation import parse_date_text
 from storage.calendar import import_holidays, load_calendar, official_year_sources, recompute_open_deadlines
+from storage.handling import refresh_timeliness
 
 holidays_app = typer.Typer(help="节假日安排 / official holiday schedules: import a year, show a year.", no_args_is_help=True)
 
 
 def parse_date(value: str, what: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except (ValueError, AttributeError):
         fail(T.ERR_DATE.format(value=value, what=what))
 
@@ -73,6 +75,7 @@ def render_deadline(dl: Deadline) -> str:
         lines.append(T.CUSTOM_DUE.format(date=dl.custom_due))
     if dl.paused_days:
         lines.append(T.PAUSED.format(days=dl.paused_days))
+    lines.extend(T.pause_lines(dl))
     if dl.consultation_open:
         lines.append(T.CONSULTATION_OPEN)
     if dl.correction_notice_due is not None:
@@ -84,9 +87,13 @@ def render_deadline(dl: Deadline) -> str:
         lines.extend(f"  {item}" for item in _runs(dl.skipped))
     elif dl.due is not None:
         lines.append(T.SKIPPED_NONE)
+    if dl.timeliness is not None:
+        lines.append(T.TIMELINESS.format(label=T.TIMELINESS_LABEL[dl.timeliness]))
+    lines.extend(T.WARNING.format(text=w) for w in dl.warnings)
     if dl.provisional:
         lines.append(T.PROVISIONAL.format(years="、".join(str(y) for y in dl.provisional_years)))
     return "\n".join(lines)
+
 
 
 def deadline_command(
@@ -148,9 +155,11 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,
         except (OSError, UnicodeDecodeError) as exc:
             return None, [T.ERR_FILE.format(path=file, error=exc)], None
         changed = await recompute_open_deadlines(db) if years else []
-        return years, None, changed
+        rederived = await refresh_timeliness(db) if years else []
+        return years, None, (changed, rederived)
 
-    years, errors, changed = run(_do)
+    years, errors, result = run(_do)
+    changed, rederived = result if result is not None else (None, [])
     if errors:
         typer.echo(T.ERR_IMPORT, err=True)
         for line in errors:
@@ -167,6 +176,11 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,
         typer.echo(T.HOLIDAYS_RECOMPUTE_CHANGED)
         for number, old, new in changed:
             typer.echo(T.HOLIDAYS_RECOMPUTE_ROW.format(number=number, old=old or "—", new=new or "—"))
+    if rederived:
+        typer.echo(T.HOLIDAYS_REDERIVED)
+        for number, old, new in rederived:
+            typer.echo(T.HOLIDAYS_RECOMPUTE_ROW.format(number=number, old=T.TIMELINESS_LABEL.get(old, old or "—"),
+                                                       new=T.TIMELINESS_LABEL.get(new, new)))
 
 
 @holidays_app.command("show")
@@ -183,7 +197,7 @@ def holidays_show(
 
     calendar, sources = run(_do)
     status = calendar.source_of_year(year)
-    days = calendar.special_days(year) if status != "provisional" else []
+    days = calendar.special_days(year)
     source = sources.get(year) or ("holiday_overrides.csv" if status == "official" else None)
     if as_json:
         typer.echo(json.dumps({

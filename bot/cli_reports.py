@@ -12,27 +12,35 @@ import typer
 from bot.cli_common import CliError, applications_app, fail, run
 from bot.texts import reports as T
 from disclosure.render import SUFFIXES
-from disclosure.tables import CASE_KINDS, CASE_RESULTS, FORMATS, ReportInvariantError
+from disclosure.validation import parse_date_text
+from disclosure.tables import CASE_KINDS, CASE_RESULTS, CASES_BY, FORMATS, ReportInvariantError, layout_for_year
 
 cases_app = typer.Typer(help="行政复议 / 行政诉讼 / 举报投诉 cases (Table 四, legacy §四–六).", no_args_is_help=True)
 
 
 def _date(value: str, what: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except (ValueError, AttributeError):
         fail(f"{what} 日期格式不正确：{value}（应为 YYYY-MM-DD）")
 
 
 def report(
     year: int = typer.Option(..., "--year", help="Report year, e.g. 2026."),
-    fmt: str = typer.Option("2021", "--format", help="2021 (current), 2019 (trial) or legacy (pre-2019)."),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", help="2021 (current), 2019 (trial) or legacy (pre-2019); default: the layout of that year."),
+    cases_by: Optional[str] = typer.Option(
+        None, "--cases-by", help="Table 四: filing (default, GONGKAI_CASES_COUNT_BY) or decision year."),
     as_json: bool = typer.Option(False, "--json", help="Print the tables as JSON."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write .xlsx, .docx, .md or .png (chart)."),
 ) -> None:
     """The year's official statistics tables from the log (checked invariants)."""
+    if fmt is None:
+        fmt = layout_for_year(year)
     if fmt not in FORMATS:
         fail(T.REPORT_BAD_FORMAT.format(fmt=fmt))
+    if cases_by is not None and cases_by not in CASES_BY:
+        fail(T.REPORT_BAD_CASES_BY.format(value=cases_by))
     if out is not None and out.suffix.lower() not in SUFFIXES:
         fail(T.REPORT_BAD_SUFFIX.format(suffix=out.suffix or out.name))
     if not 1990 <= year <= 2200:
@@ -42,7 +50,7 @@ def report(
         from storage.statistics import build_report
 
         try:
-            return await build_report(db, year, fmt)
+            return await build_report(db, year, fmt, cases_by=cases_by)
         except ReportInvariantError as exc:
             raise CliError(T.REPORT_INVARIANT.format(details="\n".join(exc.violations)))
 

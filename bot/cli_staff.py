@@ -20,6 +20,7 @@ from bot.cli_common import CliError, applications_app, fail, run
 from bot.settings import Settings, get_settings
 from bot.texts import staff as T
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
+from disclosure.validation import parse_date_text
 from storage import handling as H
 from storage.db import Database
 from storage.staff import StaffError, add_staff, list_staff, mask_id, mask_name, remove_staff
@@ -39,7 +40,7 @@ def _date(value: str | None, what: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except ValueError:
         fail(T.CLI_BAD_DATE.format(value=f"{what} {value}"))
 
@@ -47,8 +48,8 @@ def _date(value: str | None, what: str) -> date | None:
 def _instant(value: str, settings: Settings) -> datetime:
     """ISO date or date-time; naive values are local time in the office's time zone."""
     try:
-        if "T" not in value and " " not in value.strip():
-            parsed = datetime.combine(date.fromisoformat(value.strip()), time(12, 0))
+        if "T" not in value and ":" not in value:
+            parsed = datetime.combine(parse_date_text(value), time(12, 0))
         else:
             parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -103,8 +104,10 @@ def _report(result: H.HandlingResult, what: str) -> None:
     app = result.application
     typer.echo(T.CLI_RECORDED.format(number=app.number, what=what, due=result.deadline.due or "—",
                                      status=T.STATUS_LABELS.get(app.status, app.status)))
+    for warning in result.warnings:
+        typer.echo(T.CLI_WARNING.format(text=warning), err=True)
     if result.notified is None and result.event.kind in ("correction_requested", "extension", "closed",
-                                                         "correction_lapsed", "custom_deadline"):
+                                                         "correction_lapsed", "custom_deadline", "fee_notice"):
         typer.echo(T.CLI_NOTIFY_WRITTEN)
     elif result.notified is False:
         typer.echo(T.CLI_NOTIFY_FAILED)
@@ -323,17 +326,42 @@ def applications_consult(
     end: Optional[str] = typer.Option(None, "--to", help="结束日期（只给 --to 则结束进行中的征求意见）"),
     kind: str = typer.Option("third_party", "--kind", help="third_party | agency"),
     party: str = typer.Option("", "--party", help="征求意见对象"),
+    reason: str = typer.Option("", "--reason", help="超过15个工作日（另加在途期限）时必填的理由"),
 ) -> None:
     """Consultation of a third party or another agency (time not counted, arts. 32–34)."""
     s_day, e_day = _date(start, "--from"), _date(end, "--to")
     if s_day is None and e_day is None:
         fail(T.CLI_CONSULT_ARGS)
     if s_day is None:
-        _handle(lambda db, s: H.end_consultation(db, ref, e_day, actor=_actor(), settings=s), "征求意见结束")
+        _handle(lambda db, s: H.end_consultation(db, ref, e_day, reason=reason or None, actor=_actor(), settings=s),
+                "征求意见结束")
         return
     _choice(kind, T.CONSULT_PARTIES, "--kind")
     _handle(lambda db, s: H.start_consultation(db, ref, kind, s_day, end=e_day, party=party or None,
-                                               actor=_actor(), settings=s), "征求意见")
+                                               reason=reason or None, actor=_actor(), settings=s), "征求意见")
+
+
+def applications_fee_notice(
+    ref: str = typer.Argument(...),
+    amount: str = typer.Option(..., "--amount", help="信息处理费金额（元）"),
+    on: Optional[str] = typer.Option(None, "--on", help="收费通知送达日期（默认今天）"),
+    pay_by: Optional[str] = typer.Option(None, "--pay-by", help="缴费期限（默认送达后第20个工作日）"),
+    basis: str = typer.Option("", "--basis", help="收费依据、标准（按件或按量）"),
+) -> None:
+    """收费通知 (信息处理费管理办法): the reply period stands until the fee is paid."""
+    settings = get_settings()
+    day = _date(on, "--on") or H.local_today(settings)
+    until = _date(pay_by, "--pay-by")
+    _handle(lambda db, s: _with_notifier(s, lambda n: H.fee_notice(
+        db, ref, day, amount, pay_by=until, basis=basis, actor=_actor(), notifier=n, settings=s)), "收费通知")
+
+
+def applications_fee_paid(ref: str = typer.Argument(...),
+                          on: Optional[str] = typer.Option(None, "--on", help="缴费日期（默认今天）")) -> None:
+    """The fee was paid: the reply period runs again."""
+    settings = get_settings()
+    day = _date(on, "--on") or H.local_today(settings)
+    _handle(lambda db, s: H.fee_paid(db, ref, day, actor=_actor(), settings=s), "已缴费")
 
 
 def applications_extend(
@@ -391,7 +419,8 @@ def applications_note(ref: str = typer.Argument(...), text: str = typer.Argument
 def applications_add(
     channel: str = typer.Option(..., "--channel", help="in_person | letter | fax | online | other"),
     applicant: str = typer.Option(..., "--applicant", help=" | ".join(APPLICANT_TYPES)),
-    received: str = typer.Option(..., "--received", help="收到申请之日 DATE[THH:MM]（art. 31）"),
+    received: str = typer.Option(..., "--received",
+                                 help="收到申请之日 DATE[THH:MM]（art. 31）；2026-09-28、2026/09/28 或 2026年9月28日"),
     subject: str = typer.Option(..., "--subject", help="所需政府信息的名称、文号或描述"),
     name: str = typer.Option("", "--name", help="申请人姓名或名称"),
     org_code: Optional[str] = typer.Option(None, "--org-code"),
@@ -407,25 +436,28 @@ def applications_add(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record an application received in person, by letter, fax or another offline channel."""
-    from storage.applications import ApplicationDraft, create_application
+    from storage.applications import ApplicationDraft, DraftError, create_application
 
     settings = get_settings()
     _choice(channel, CHANNELS, "--channel")
-    _choice(applicant, APPLICANT_TYPES, "--applicant")
     instant = _instant(received, settings)
     try:
-        draft = ApplicationDraft(
+        # the same rules and messages as the chat form and the ledger import
+        draft = ApplicationDraft.build(
             applicant_type=applicant, name=name or T.CLI_NO_NAME, description=subject, org_code=org_code,
             id_type=id_type, id_number=id_number, phone=phone, email=email, address=address,
             doc_number=doc_number, delivery_form=delivery_form, delivery_channel=delivery_channel,
             submitted_at=instant,
         )
-    except ValueError as exc:
+    except DraftError as exc:
         fail(str(exc))
 
     async def main(db: Database):
-        created = await create_application(db, draft, idempotency_key=key or f"cli:{uuid.uuid4()}",
-                                           received_at=instant, channel=channel, settings=settings)
+        try:
+            created = await create_application(db, draft, idempotency_key=key or f"cli:{uuid.uuid4()}",
+                                               received_at=instant, channel=channel, settings=settings)
+        except DraftError as exc:
+            raise CliError(str(exc)) from None
         dl = await H.deadline_for(db, created.application, settings=settings)
         return created.application, dl
 
@@ -453,5 +485,7 @@ def register(app: typer.Typer) -> None:
     applications_app.command("consult")(applications_consult)
     applications_app.command("extend")(applications_extend)
     applications_app.command("custom-deadline")(applications_custom_deadline)
+    applications_app.command("fee-notice")(applications_fee_notice)
+    applications_app.command("fee-paid")(applications_fee_paid)
     applications_app.command("close")(applications_close)
     applications_app.command("note")(applications_note)

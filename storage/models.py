@@ -84,6 +84,7 @@ class Application(SQLModel, table=True):
         # Covering indexes for the annual-report GROUP BY queries (storage/statistics.py, bench/report_bench.py)
         Index("ix_application_receipt_span", "receipt_date", "closed_date", "applicant_type", "channel"),
         Index("ix_application_closing", "closed_date", "applicant_type", "outcome", "original_due", "reply_due"),
+        Index("ix_application_timeliness", "closed_date", "applicant_type", "outcome", "timeliness"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -118,6 +119,11 @@ class Application(SQLModel, table=True):
     closed_date: Optional[date] = Field(default=None, index=True)
     reply_due: Optional[date] = Field(default=None, index=True)  # cache of the derived due date
     original_due: Optional[date] = None
+    # 按时/延期/逾期 of a closed application, derived from its events by the deadline engine
+    # (disclosure.deadlines.Deadline.timeliness); ``derived_with`` fingerprints the calendar and rules
+    # it was derived with — a report re-derives every row whose fingerprint is not the current one.
+    timeliness: Optional[str] = None
+    derived_with: Optional[str] = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -1,7 +1,7 @@
 """timeliness derived from events: application.timeliness, application.derived_with
 
 Revision ID: 0011
-Revises: 0001
+Revises: 0002
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0011'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

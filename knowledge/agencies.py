@@ -65,6 +65,10 @@ def split_places(name: str) -> tuple[list[str], str]:
         place = rest[:end]
         if not places and match_organ_prefix(rest) and len(match_organ_prefix(rest) or "") >= len(place):
             break
+        zone = next((z for z in sorted(ZONE_SUFFIXES, key=len, reverse=True) if rest[end:].startswith(z)), None)
+        if zone and not is_zone(place):  # 翎州 + 高新技术产业开发区: one zone, not two places
+            place += zone
+            end += len(zone)
         places.append(place)
         rest = rest[end:]
     return places, rest
@@ -158,6 +162,8 @@ def organ_matches(report_organ: str, organ: str, form: str) -> bool:
 
 def parse_agency(name: str) -> AgencyName:
     places, rest = split_places(name)
+    if rest == "办事处" and places and places[-1].endswith("街道"):
+        rest = "街道办事处"  # 沐桥街道 + 办事处
     if rest:
         organ = organ_of(rest)
     elif places and is_zone(places[-1]):

@@ -191,7 +191,11 @@ def docx_lines(path: Path) -> list[str]:
             table = Table(block, document)
             for row in table.rows:
                 cells = []
-                for cell in row.cells:  # merged cells repeat, like an expanded grid
+                previous = None
+                for cell in row.cells:  # a cell merged across columns is listed once per column
+                    if previous is not None and cell._tc is previous:
+                        continue
+                    previous = cell._tc
                     cells.append(re.sub(r"\s+", " ", cell.text).strip())
                 lines.append("\t".join(cells))
             lines.append("")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from knowledge.lexicon import CUMULATIVE_MARKS, UNITS
 
 _UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
-FIGURE = re.compile(rf"(?<![\d.\-/:：])(\d+(?:\.\d+)?)\s*(余|多)?\s*({_UNIT_ALT})(?![\d])")
+FIGURE = re.compile(rf"(?<![\d.\-/:：])(\d+(?:\.\d+)?\s*(?:万|亿)?)\s*(余|多)?\s*({_UNIT_ALT})(?![\d])")
 PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]")
 # 两个 / 十二项: small counts written in Chinese (never 一个, which is mostly an article)
 CN_FIGURE = re.compile(r"(?<![第一二两三四五六七八九十百千万])([两二三四五六七八九十][十]?[一二三四五六七八九]?)(个部分|部分|个|项|条|件|次|名|家|期|篇|场|份|类|批)"

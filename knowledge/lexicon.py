@@ -203,10 +203,13 @@ TOTAL_MARKS = ("共", "一共", "总共", "合计", "共计", "总计", "全年"
 # Units of figures, longest first; and unit classes that may stand for each other.
 UNITS = ("人次", "万元", "亿元", "工作日", "个工作日", "个部分", "部分", "批次", "件次", "余件", "余条", "条", "件", "次", "个", "篇", "项",
          "期", "份", "场", "家", "人", "名", "元", "起", "宗", "户", "天", "日", "部", "种", "类", "处", "所", "个月",
-         "小时", "分钟", "万人次", "万条", "%", "‰")
+         "小时", "分钟", "万人次", "万条", "%", "‰", "套", "辆", "台", "座", "块", "张", "本", "册", "吨", "亩", "公顷",
+         "平方米", "平方公里", "公里", "千米", "米", "棵", "株", "栋", "间", "人/次")
 UNIT_CLASSES: tuple[frozenset[str], ...] = (
     frozenset({"件", "条", "项", "起", "宗", "份", "批次", "件次"}),
     frozenset({"家", "种", "类", "部", "户", "所", "处"}),
+    frozenset({"套", "栋", "间"}),
+    frozenset({"块", "张", "台", "辆", "座"}),
     frozenset({"人", "名", "人次", "万人次"}),
     frozenset({"次", "场", "期", "批次"}),
     frozenset({"篇", "条"}),
@@ -215,7 +218,10 @@ UNIT_CLASSES: tuple[frozenset[str], ...] = (
     frozenset({"天", "日", "工作日", "个工作日", "个月", "小时"}),
 )
 # How a question asks for a unit: 几条/多少条 → 条.
-QUESTION_UNIT = re.compile(r"(?:多少|几)\s*(人次|万元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种)")
+QUESTION_UNIT = re.compile(r"(?:多少|几)\s*(人次|万元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种"
+                           r"|套|辆|台|座|块|张|本|册|吨|亩|公顷|平方米|公里|米|栋|间)")
+# Plans: what a report says the agency will do next year (asked with next year's number).
+PLAN_INTENT = re.compile(r"打算|计划|准备|将要|下一步|明年|今后|改进|目标|拟")
 
 # What Table 三's rows are called in everyday words (a cell's own text includes them).
 TABLE3_ROW_WORDS: dict[str, str] = {
@@ -250,7 +256,7 @@ CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "website": (re.compile(r"网址|网站地址|官网|哪个网站|什么网站|网站能|网站查|网站下载|哪里下载|哪下载"),
                 re.compile(r"https?://|www\.|\.gov\.cn|\.com\b|\.cn/|\.example")),
     "postcode": (re.compile(r"邮编|邮政编码"), re.compile(r"邮编[^；。]{0,4}\d{6}|\d{6}")),
-    "hours": (re.compile(r"几点|办公时间|上班时间|工作时间"), re.compile(r"\d{1,2}[:：]\d{2}")),
+    "hours": (re.compile(r"几点|办公时间|上班时间|下班|工作时间|开门|几点上班"), re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")),
 }
 
 # Filler of a question: removed before the content words are weighed.

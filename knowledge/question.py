@@ -23,8 +23,8 @@ from datetime import date
 
 from knowledge.agencies import (GOVERNMENT_ORGANS, AgencyName, is_abbreviation, organ_forms,
                                 organ_matches, parse_agency, place_forms, place_stem)
-from knowledge.lexicon import (INTERNAL_OFFICE_WORDS, NOT_PLACE_WORDS, NOT_PLACES, ORGANS,
-                               PLACE_SUFFIXES, PROVINCES, ZONE_SUFFIXES)
+from knowledge.lexicon import (INTERNAL_OFFICE_WORDS, NOT_PLACE_WORDS, NOT_PLACES, ORGANS, PLACE_SUFFIXES,
+                               PLAN_INTENT, PROVINCES, ZONE_SUFFIXES)
 from knowledge.text import fold
 
 RE_YEAR4 = re.compile(r"(?<!\d)(19\d{2}|20\d{2})\s*年")
@@ -40,7 +40,8 @@ _GENERIC_ORGAN = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:管理局|委员会|管�
 # 政府办 in 政府办公时间 / 办理 / 办事 is not the 政府办
 _WORD_GOES_ON = {"办": "公理事法好完结", "局": "面势限部", "委": "员托屈婉"}
 # a word that an organ name only qualifies: 市政府网站, 县政府信息公开…
-_MODIFIED = re.compile(r"^(?:门户)?(?:网站|网|门户|官网|信息公开|信息|公报|信箱|热线|平台|公众号|微信|微博|大楼|大院|常务会议|文件)")
+_MODIFIED = re.compile(r"^(?:门户)?(?:网站|网|门户|官网|信息公开网|信息公开平台|信息公开专栏|公报|信箱|热线|平台|公众号|微信|微博|大楼|"
+                       r"大院|常务会议|文件)")
 _OFFICE_AFTER = re.compile(r"^(?:办公室|办)(?!理|事|法|好|公时|公地|公场|公楼)")
 
 
@@ -198,7 +199,7 @@ def _organs(text: str, gaz: Gazetteer, places: list[_Place]) -> list[_Organ]:
         found.append(_Organ(start, end, word, frozenset()))
     for organ in found:
         after = text[organ.end:organ.end + 6]
-        organ.modifier = bool(_MODIFIED.match(after))
+        organ.modifier = bool(_MODIFIED.match(after)) or (organ.form.endswith("政府") and after.startswith("信息"))
         if _OFFICE_AFTER.match(after) and not organ.form.endswith(("办公室", "办")):
             organ.office = True
     return sorted(found, key=lambda o: o.start)
@@ -232,7 +233,8 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
         at_place = [r for r in candidates if r.name.places and r.name.places[-1] in named]
         suggestions = sorted({r.agency for r in refs if set(r.name.places) & named})
         candidates = at_place
-    chosen = [o for o in organs if not o.modifier] or organs
+    # an organ that only qualifies a noun (区政府网站) chooses nothing when a place is named
+    chosen = [o for o in organs if not o.modifier] or ([] if places else organs)
     if chosen:
         by_organ = _by_organ(candidates, chosen)
         if not by_organ:
@@ -258,6 +260,9 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
     available = sorted({r.year for r in candidates})
     if years:
         in_year = [r for r in candidates if r.year in years]
+        if not in_year and PLAN_INTENT.search(text):
+            # 2024年打算…: next year's plans are written in this year's report (改进情况)
+            in_year = [r for r in candidates if r.year + 1 in years]
         if not in_year:
             return Resolution([], refused="year_not_covered", named_agency=named_agency, named_year=True,
                               years=years, relative_year=relative, agencies=agencies, available_years=available)

@@ -23,7 +23,7 @@ from knowledge.index import BM25Index
 from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
 from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
                                OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
-                               TABLE3_ROW_WORDS)
+                               PLAN_INTENT, PLAN_WORDS, TABLE3_ROW_WORDS)
 from knowledge.question import Gazetteer, ReportRef, resolve
 from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
 
@@ -186,7 +186,7 @@ class Answerer:
             top = ranked[0]
             if best_overall is None or top.score > best_overall.score:
                 best_overall = top
-            if top.score >= ANSWER_THRESHOLD and top.coverage >= MIN_COVERAGE and self._fits(part, top):
+            if top.score >= self._threshold(part, top) and top.coverage >= MIN_COVERAGE and self._fits(part, top):
                 if not any(c.doc == top.doc for c, _ in chosen):
                     chosen.append((top, part))
             else:
@@ -268,6 +268,8 @@ class Answerer:
             if p.kind == "cell":
                 row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
                 label = [g for g in bigrams(fold(row)) if g not in GENERIC_LABEL_GRAMS]
+                everyday = TABLE3_ROW_WORDS.get(p.row_label or "", "")
+                label += [g for g in bigrams(fold(everyday)) + bigrams(concept_tokens(everyday)) if g not in label]
             cached = self._cache[doc] = (own, wide, label, said)
         return cached
 
@@ -294,6 +296,11 @@ class Answerer:
                 score += 0.08
             elif not has_figure:
                 score -= 0.3
+            elif p.kind == "sentence" and not f.slots and not f.yes_no:
+                score -= 0.15  # a figure is answered by its clause (a fact), not by any sentence holding one
+                best_fact = self._best_fact(f, terms, doc)
+                if best_fact is not None:
+                    score = min(score, best_fact + 0.05)
             agree = units_agree(f.unit, p.unit) if p.kind != "sentence" else _sentence_units_agree(f.unit, p.text)
             if agree is True:
                 score += 0.08
@@ -319,6 +326,9 @@ class Answerer:
             score -= 0.3  # 怎么/哪些 asks for a way or a list, not a figure
         if f.carried:
             score += _carry_fit(f.carried, p)
+        if PLAN_INTENT.search(f.text) and not f.wants_number:
+            planned = PLAN_WORDS.search(f"{p.section} {p.quote or p.text}")
+            score += 0.1 if planned else 0.0  # plans are in the 改进情况 part, written as 将/计划
         if f.column in COLUMN_WORDS and p.kind == "fact":
             named = any(w in p.text for w in COLUMN_WORDS[f.column])
             score += 0.1 if named else -0.15  # 个人申请: a figure that does not say whose is not it
@@ -329,6 +339,16 @@ class Answerer:
         if p.kind == "fact" and not f.wants_number and not f.slots:
             score -= 0.05  # a clause is a poorer answer than its sentence to a non-number question
         return _Cand(doc, score, cov_wide)
+
+    def _best_fact(self, f: Frame, terms: list, doc: int) -> float | None:
+        """The best score of the sentence's own figures (its facts follow it)."""
+        sentence = self.passages[doc].text
+        scores = []
+        d = doc + 1
+        while d < len(self.passages) and self.passages[d].kind == "fact" and self.passages[d].quote == sentence:
+            scores.append(self._score(f, terms, d, 0.0).score)
+            d += 1
+        return max(scores) if scores else None
 
     def _cell_fit(self, f: Frame, p: Passage, label: list[str]) -> float:
         col = p.col_label or ""
@@ -350,6 +370,13 @@ class Answerer:
         if p.value is None:
             score -= 0.2
         return score
+
+    def _threshold(self, f: Frame, cand: _Cand) -> float:
+        """A contact question whose answer holds every detail asked needs less word overlap."""
+        p = self.passages[cand.doc]
+        if f.slots and all(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots):
+            return ANSWER_THRESHOLD - 0.1
+        return ANSWER_THRESHOLD
 
     def _fits(self, f: Frame, cand: _Cand) -> bool:
         """Hard requirements: a contact question gets the detail asked; a number question a figure."""
@@ -504,7 +531,7 @@ class Answerer:
             q = q.replace(word, " ")
         q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
         q = re.sub(r"[（(]\s*(?:19|20)\d{2}\s*[）)]", " ", q)
-        return q
+        return re.sub(r"(?<=\s)[办局委府](?=[\s\d\W]|$)", " ", q)  # 沐桥街道办 → the 办 left of a name
 
 
 def _quote(sentence: str, clause: str | None) -> str:

@@ -35,6 +35,9 @@ class Run:
         bounds: list[str] = []
         pending = "strong"
         for ch in text:
+            if ch == "+":
+                pending = "strong"  # +9: a sign starts a new value (本年增/减)
+                continue
             if ch in "0123456789.-%":
                 if ch == "-" and chars:
                     pending = "strong"  # a sign starts a new value (本年增/减 −15)

@@ -17,7 +17,8 @@ from functools import lru_cache
 from knowledge.lexicon import (AFTER_REVIEW_WORDS, CARRIED_IN_WORDS, CARRIED_OUT_WORDS, COLUMN_WORDS,
                                CONCEPTS, CONTACT_SLOTS, CUMULATIVE_MARKS, DIRECT_LAWSUIT_WORDS,
                                DURATION_INTENT, LAWSUIT_WORDS, LIST_INTENT,
-                               NUMBER_INTENT, ORGANISATION_WORDS, QUALIFIER_CONCEPTS, QUESTION_UNIT,
+                               NUMBER_INTENT, ORGANISATION_FIRST, ORGANISATION_WORDS, QUALIFIER_CONCEPTS,
+                               QUESTION_UNIT,
                                RESULT_WORDS,
                                REVIEW_WORDS, STOP_PHRASES, UNIT_CLASSES, YES_NO_INTENT)
 
@@ -97,7 +98,7 @@ class Frame:
 
 
 def _column(text: str) -> str | None:
-    if any(w in text for w in ORGANISATION_WORDS[:2]):
+    if any(w in text for w in ORGANISATION_WORDS[:ORGANISATION_FIRST]):
         return "法人或其他组织"  # the header over the five organisation columns, before 其他组织
     for column, forms in COLUMN_WORDS.items():
         if any(f in text for f in forms):

@@ -140,7 +140,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "邮箱": ("电子邮箱", "电子信箱", "邮箱", "email", "e-mail", "邮件"),
     "邮编": ("邮政编码", "邮编"),
     "网址": ("网址", "网站地址", "链接", "下载"),
-    "办公时间": ("办公时间", "工作时间", "几点", "上班", "开门"),
+    "办公时间": ("办公时间", "工作时间", "几点", "上班", "下班", "上午", "下午", "开门", "节假日"),
     "人员": ("工作人员", "专职人员", "兼职人员", "人员", "几个人", "多少人"),
     "经费": ("专项经费", "经费", "预算"),
     "档案馆": ("档案馆", "图书馆", "查阅场所", "查阅点"),
@@ -175,7 +175,8 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "其他": ("其他组织", "其他申请人", "其他类", "其他单位"),
 }
 # 法人或其他组织 is the header over the five organisation columns: their sum.
-ORGANISATION_WORDS = ("法人或其他组织", "法人和其他组织", "法人", "单位", "组织")
+ORGANISATION_WORDS = ("法人或其他组织", "法人和其他组织", "法人及其他组织", "法人组织", "企业等法人", "法人", "单位", "组织")
+ORGANISATION_FIRST = 5  # the first five name the five columns together, before 企业 or 其他组织 does
 
 # Table 四: which group (行政复议 / direct lawsuit / lawsuit after review) and which result.
 REVIEW_WORDS = ("复议",)
@@ -204,7 +205,7 @@ TOTAL_MARKS = ("共", "一共", "总共", "合计", "共计", "总计", "全年"
 UNITS = ("人次", "万元", "亿元", "工作日", "个工作日", "个部分", "部分", "批次", "件次", "余件", "余条", "条", "件", "次", "个", "篇", "项",
          "期", "份", "场", "家", "人", "名", "元", "起", "宗", "户", "天", "日", "部", "种", "类", "处", "所", "个月",
          "小时", "分钟", "万人次", "万条", "%", "‰", "套", "辆", "台", "座", "块", "张", "本", "册", "吨", "亩", "公顷",
-         "平方米", "平方公里", "公里", "千米", "米", "棵", "株", "栋", "间", "人/次")
+         "平方米", "平方公里", "公里", "千米", "米", "棵", "株", "栋", "间", "人/次", "笔", "户次")
 UNIT_CLASSES: tuple[frozenset[str], ...] = (
     frozenset({"件", "条", "项", "起", "宗", "份", "批次", "件次"}),
     frozenset({"家", "种", "类", "部", "户", "所", "处"}),
@@ -214,14 +215,16 @@ UNIT_CLASSES: tuple[frozenset[str], ...] = (
     frozenset({"次", "场", "期", "批次"}),
     frozenset({"篇", "条"}),
     frozenset({"元", "万元", "亿元"}),
+    frozenset({"笔", "件", "户次"}),
     frozenset({"%", "‰"}),
     frozenset({"天", "日", "工作日", "个工作日", "个月", "小时"}),
 )
 # How a question asks for a unit: 几条/多少条 → 条.
 QUESTION_UNIT = re.compile(r"(?:多少|几)\s*(人次|万元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种"
-                           r"|套|辆|台|座|块|张|本|册|吨|亩|公顷|平方米|公里|米|栋|间)")
+                           r"|套|辆|台|座|块|张|本|册|吨|亩|公顷|平方米|公里|米|栋|间|笔)")
 # Plans: what a report says the agency will do next year (asked with next year's number).
 PLAN_INTENT = re.compile(r"打算|计划|准备|将要|下一步|明年|今后|改进|目标|拟")
+PLAN_WORDS = re.compile(r"改进|措施|下一步|将|计划|打算|拟|力争|进一步")
 
 # What Table 三's rows are called in everyday words (a cell's own text includes them).
 TABLE3_ROW_WORDS: dict[str, str] = {

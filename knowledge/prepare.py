@@ -45,7 +45,7 @@ _UNIT_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=\d)")
 _BARE_HEADING = re.compile(rf"^([{CN_NUM}]{{1,3}})[ \u3000]+(?=\S)")
 RE_L1 = re.compile(rf"^[{CN_NUM}]{{1,3}}[、.．]")
 RE_L2 = re.compile(rf"^[（(][{CN_NUM}]{{1,3}}[）)]")
-RE_L3 = re.compile(r"^\d{1,2}[.．、]")
+RE_L3 = re.compile(r"^\d{1,2}[.．、](?!\d)")
 SENTENCE_END = "。！？；!?;"
 _CLOSERS = "。！？；：:!?;”’」）)】"
 
@@ -115,7 +115,7 @@ def _looks_bare_heading(line: str) -> bool:
     if not m:
         return False
     rest = line[m.end():]
-    return len(rest) <= 30 and "。" not in rest and not rest[:1].isdigit()
+    return len(rest) <= 30 and "。" not in rest and not rest[:1].isdigit() and not rest.startswith(("、", ".", "．"))
 
 
 def is_heading_start(line: str) -> bool:

@@ -148,7 +148,7 @@ class Token:
     end: int
 
 
-_VALUE_CHARS = set("0123456789.-%, \t|\u3000\u00a0\n\r")
+_VALUE_CHARS = set("0123456789.-+%, \t|\u3000\u00a0\n\r")
 _ENUM_AFTER = re.compile(r"[.、]")
 
 
@@ -164,10 +164,10 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     last_enum = 0
     while i < end:
         ch = text[i]
-        starts_value = ch.isdigit() or (ch == "-" and i + 1 < end and text[i + 1].isdigit())
+        starts_value = ch.isdigit() or (ch in "-+" and i + 1 < end and text[i + 1].isdigit())
         if not starts_value:
             j = i
-            while j < end and not (text[j].isdigit() or (text[j] == "-" and j + 1 < end and text[j + 1].isdigit())):
+            while j < end and not (text[j].isdigit() or (text[j] in "-+" and j + 1 < end and text[j + 1].isdigit())):
                 j += 1
             _add_text(tokens, text, i, j)
             i = j
@@ -229,7 +229,9 @@ _T3_STOP = re.compile(r"行政复议|行政诉讼|结果维持|第二十条|存�
 
 
 def _rightmost_key(text: str, keys: list[re.Pattern[str]], first: int) -> tuple[int, int] | None:
-    """(row index, position) of the row key found furthest right in ``text`` among rows ≥ first."""
+    """(row index, position) of the row key found furthest right in ``text`` among rows ≥ first
+    (spaces inside a label — 总 计 — do not hide it)."""
+    text = re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])", "", text)
     best: tuple[int, int] | None = None
     for idx in range(first, len(keys)):
         for m in keys[idx].finditer(text):
@@ -421,7 +423,7 @@ def _table2(text: str, tokens: list[Token], result: TableResult) -> tuple[int, s
             break
     if first is None:
         return -1, None
-    region_text = "".join(t.text for t in tokens[first:first + 80] if t.kind == "text")
+    region_text = re.sub(r"\s+", "", "".join(t.text for t in tokens[first:first + 80] if t.kind == "text"))
     fmt = "2019" if TABLE2_2019_WORDS.search(region_text) else "2021"
     block: Table2Block | None = None
     row: tuple[str, str, bool] | None = None

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlmodel import select
 
 from bot.texts import common as C
 from bot.texts import questions as T
 from storage.models import FsmRecord, QuestionLog
 from tests.bot_harness import Chat, FakeQA
-from tests.conftest import REPORTS_DIR, SAMPLES_DIR
+from tests.conftest import REPORTS_DIR
 
 
 async def test_start_help_and_unknown_command(db):
@@ -107,17 +105,8 @@ async def test_no_qa_service_is_polite(db):
     assert chat.last() == T.SERVICE_UNAVAILABLE
 
 
-def _report() -> Path | None:
-    for folder, name in ((SAMPLES_DIR, "*"), (REPORTS_DIR, "jining-kejiju-2018.txt")):
-        found = sorted(p for p in folder.glob(name) if p.is_file()) if folder.exists() else []
-        if found:
-            return found[0]
-    return None
-
-
 async def test_real_qa_service_answers_and_logs_channel_telegram(db):
-    report = _report()
-    assert report is not None, "the bundled sample report (knowledge/samples/) is missing"
+    report = REPORTS_DIR / "jining-kejiju-2018.txt"
     from knowledge.ingest import ingest_paths
     from knowledge.service import QAService
 

@@ -41,7 +41,7 @@ async def test_redis_url_switches_storage_and_isolation(db, redis_url, redis_pre
         assert keys and all(k.startswith(f"{redis_prefix}:fsm:") for k in keys)
         assert await storage.get_data(key) == {"form": {"name": "张三"}}
         assert 0 < await storage.redis.ttl(keys[0]) <= 30 * 86400  # abandoned forms expire
-        assert "redis://127.0.0.1:6379/15" in describe(settings) and redis_prefix in describe(settings)
+        assert REDIS_URL in describe(settings) and redis_prefix in describe(settings)
     finally:
         await storage.close()
 

@@ -9,14 +9,14 @@ from typing import Optional
 
 import typer
 
-from bot.cli_common import fail, run
+from bot.cli_common import command_group, fail, run
 from bot.settings import get_settings
 from bot.texts import calendar as T
 from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
 from storage.calendar import import_holidays, load_calendar, official_year_sources, recompute_open_deadlines
 
-holidays_app = typer.Typer(help="节假日安排（国务院办公厅通知）：导入、查看。", no_args_is_help=True)
+holidays_app = command_group("节假日安排（国务院办公厅通知）：导入、查看。", no_args_is_help=True)
 
 
 def parse_date(value: str, what: str) -> date:

@@ -33,9 +33,6 @@ except ImportError:  # pragma: no cover - typer on top of click
 
 R = TypeVar("R")
 
-# Sub-command groups. Each area registers its commands on these from its own module.
-applications_app = typer.Typer(help="依申请公开申请：列表、详情、登记、办理、导入台账。", no_args_is_help=True)
-
 
 class CliError(Exception):
     """A user-facing error: printed on stderr, exit status 1 (or ``code``)."""
@@ -182,12 +179,28 @@ def error_message(exc: BaseException) -> str:
     return T.INTERNAL_ERROR.format(kind=type(exc).__name__, detail=detail)
 
 
+def _in_chinese(help_option):
+    if help_option is not None:
+        help_option.help = T.HELP_OPTION
+    return help_option
+
+
 def _debug() -> bool:
     return os.environ.get("GONGKAI_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
 
 
 class OfficeGroup(TyperGroup):
-    """The top-level command group: runs a command and turns whatever goes wrong into one line."""
+    """A command group whose help pages are all Chinese. At the top level it also runs the command
+    and turns whatever goes wrong into one line."""
+
+    def get_help_option(self, ctx):
+        return _in_chinese(super().get_help_option(ctx))
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not isinstance(command, OfficeGroup):
+            _in_chinese(command.get_help_option(ctx))
+        return command
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode: bool = True, **extra):
         if not standalone_mode:
@@ -215,3 +228,12 @@ class OfficeGroup(TyperGroup):
             typer.echo(T.ERROR.format(message=error_message(exc)), err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def command_group(help: str, **kwargs) -> typer.Typer:
+    """A ``gongkai`` sub-command group (Chinese help pages)."""
+    return typer.Typer(cls=OfficeGroup, help=help, **kwargs)
+
+
+# Sub-command groups shared by several areas. Each area registers its commands from its own module.
+applications_app = command_group("依申请公开申请：列表、详情、登记、办理、导入台账。", no_args_is_help=True)

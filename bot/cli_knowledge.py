@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli_common import CliError, fail, run
+from bot.cli_common import CliError, command_group, fail, run
 from bot.settings import get_settings
 from bot.texts import cli as TC
 from bot.texts import questions as texts
 
-reports_app = typer.Typer(help="列出或删除已导入的年度报告。", invoke_without_command=True)
+reports_app = command_group("列出或删除已导入的年度报告。", invoke_without_command=True)
 
 
 def ingest(

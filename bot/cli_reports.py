@@ -9,12 +9,12 @@ from typing import Optional
 
 import typer
 
-from bot.cli_common import CliError, applications_app, fail, run
+from bot.cli_common import CliError, applications_app, command_group, fail, run
 from bot.texts import reports as T
 from disclosure.render import SUFFIXES
 from disclosure.tables import CASE_KINDS, CASE_RESULTS, FORMATS, ReportInvariantError
 
-cases_app = typer.Typer(help="行政复议、行政诉讼、举报投诉案件（表四；2019 年以前统计表第四至六部分）。", no_args_is_help=True)
+cases_app = command_group("行政复议、行政诉讼、举报投诉案件（表四；2019 年以前统计表第四至六部分）。", no_args_is_help=True)
 
 
 def _date(value: str, what: str) -> date:

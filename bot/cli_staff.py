@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import typer
 from pydantic import ValidationError
 
-from bot.cli_common import CliError, applications_app, fail, run, validation_message
+from bot.cli_common import CliError, applications_app, command_group, fail, run, validation_message
 from bot.settings import Settings, get_settings
 from bot.texts import applications as TA
 from bot.texts import staff as T
@@ -26,8 +26,8 @@ from storage import handling as H
 from storage.db import Database
 from storage.staff import StaffError, add_staff, list_staff, mask_id, mask_name, remove_staff
 
-staff_app = typer.Typer(help="工作人员及其角色：handler（办理）、approver（审批延期）、admin（管理）。", no_args_is_help=True)
-reminders_app = typer.Typer(help="答复期限提醒。", no_args_is_help=True)
+staff_app = command_group("工作人员及其角色：handler（办理）、approver（审批延期）、admin（管理）。", no_args_is_help=True)
+reminders_app = command_group("答复期限提醒。", no_args_is_help=True)
 
 
 def choices_help(what: str, choices: dict[str, str]) -> str:

@@ -211,6 +211,16 @@ def test_every_help_text_is_chinese():
     assert not english
 
 
+def test_help_pages_have_no_english_headings(runner):
+    paths = [path for path, _ in _commands(typer.main.get_command(app))]
+    for path in [(), *paths]:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert T.HELP_OPTION in result.stdout, path
+        for english in ("Show this message", "Options", "Arguments", "Commands", "[required]", "[default:"):
+            assert english not in result.stdout, (path, english)
+
+
 @pytest.mark.parametrize("option, values", [
     (("applications", "close", "--outcome"), OUTCOMES),
     (("applications", "add", "--channel"), ("in_person", "letter", "fax", "online", "other")),

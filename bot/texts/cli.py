@@ -12,6 +12,7 @@ HELP_HEADINGS = {
     "REQUIRED_LONG_STRING": "[必填]",
     "DEFAULT_STRING": "[默认：{}]",
 }
+HELP_OPTION = "显示本说明并退出。"
 
 # --- errors (one line on stderr; exit status 1, usage errors 2) -------------------------------------
 ERROR = "错误：{message}"

@@ -6,9 +6,13 @@ emitted as TAB-separated lines, so one text-table parser serves every format.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
+
+# pypdf logs the damage it finds; the reason reaches the user once, through ExtractError.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class ExtractError(ValueError):

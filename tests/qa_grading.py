@@ -6,16 +6,15 @@ string; a question with no answer in the reports counts when nothing is answered
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.conftest import skip_or_fail
 
 CITATION = re.compile(r"（[^（）]*(?:年度|报告|统计表)[^（）]*）\s*$")
 REPORT_SUFFIXES = {".txt", ".html", ".htm", ".docx", ".pdf"}
@@ -27,13 +26,11 @@ def answer_body(answer: str | None) -> str:
 
 
 def require(path: Path) -> Path:
-    """Material from ../shared exists beside the repository only in CI: skip without it, unless CI
-    requires it (CI=true or GONGKAI_REQUIRE_SERVICES=1)."""
-    if path.exists():
-        return path
-    if os.environ.get("CI", "").lower() == "true" or os.environ.get("GONGKAI_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{path} is required in CI but missing")
-    pytest.skip(f"{path} is not here (it exists beside the repository only in CI)")
+    """Material from ../shared exists beside the repository only in CI: skip without it locally,
+    fail without it in CI."""
+    if not path.exists():
+        skip_or_fail(f"{path} not found: the shared QA material lies beside the repository only in CI")
+    return path
 
 
 @dataclass

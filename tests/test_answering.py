@@ -16,6 +16,7 @@ from tests.conftest import REPORTS_DIR, SHARED
 from tests.qa_grading import ask_json, grade, require
 
 HELDOUT = Path(__file__).parent / "fixtures" / "heldout"
+VALIDATION = Path(__file__).parent / "fixtures" / "validation"
 
 runner = CliRunner()
 
@@ -36,11 +37,12 @@ QA_SETS = [
     (SHARED / "qa" / "dev-real.jsonl", SHARED / "reports-real", False, 0.90),
     (SHARED / "qa" / "dev-web.jsonl", SHARED / "reports-web", False, 0.90),
     (HELDOUT / "qa.jsonl", HELDOUT / "reports", False, 0.90),
+    (VALIDATION / "qa.jsonl", VALIDATION / "reports", False, 0.90),
 ]
 
 
 @pytest.mark.parametrize("qa_file, report_dir, use_meta, floor", QA_SETS,
-                         ids=["dev", "dev-real", "dev-web", "fixtures-heldout"])
+                         ids=["dev", "dev-real", "dev-web", "fixtures-heldout", "fixtures-validation"])
 def test_qa_set_meets_the_floor_and_refuses_every_absent_question(qa_file, report_dir, use_meta, floor):
     graded = grade(require(qa_file), require(report_dir), use_meta=use_meta)
     assert graded.score >= floor, (graded.score, graded.failures)

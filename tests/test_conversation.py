@@ -81,7 +81,7 @@ async def test_follow_up_after_the_window_is_a_new_question(kb_chat, monkeypatch
 async def test_unnamed_agency_answer_says_whose_report(kb_chat):
     await kb_chat.say("收到多少件信息公开申请")
     reply = kb_chat.last()
-    assert reply.startswith(T.UNNAMED_AGENCY.split("{")[0]) and "来源：" in reply
+    assert reply.startswith(T.UNNAMED_AGENCY.split("{")[0]) and "年度报告" in reply
 
 
 async def test_place_with_only_department_reports_is_refused_with_what_is_loaded(kb_chat):

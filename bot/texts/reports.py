@@ -12,6 +12,7 @@ REPORT_BAD_SUFFIX = "不支持的导出文件类型：{suffix}。可选：.xlsx�
 REPORT_BAD_CASES_BY = "案件统计口径不正确：{value}。可选：filing（按立案年度）、decision（按审结年度）。"
 REPORT_INVARIANT = "统计数据校验未通过，报表未生成，请核对以下数据：\n{details}"
 REPORT_WRITTEN = "已生成：{path}"
+REPORT_NO_FOLDER = "文件夹 {folder} 不存在，请先创建或换一个位置。"
 REPORT_HEADER = "{year}年度 表三 收到和处理政府信息公开申请情况（单位：件）"
 REPORT_ROW = "{label}：{total}"
 REPORT_ROW_SPLIT = "{label}：{total}（{parts}）"

@@ -351,13 +351,13 @@ def applications_consult(
 
 
 def applications_fee_notice(
-    ref: str = typer.Argument(...),
+    ref: str = typer.Argument(..., help="申请编号或 id"),
     amount: str = typer.Option(..., "--amount", help="信息处理费金额（元）"),
     on: Optional[str] = typer.Option(None, "--on", help="收费通知送达日期（默认今天）"),
     pay_by: Optional[str] = typer.Option(None, "--pay-by", help="缴费期限（默认送达后第20个工作日）"),
     basis: str = typer.Option("", "--basis", help="收费依据、标准（按件或按量）"),
 ) -> None:
-    """收费通知 (信息处理费管理办法): the reply period stands until the fee is paid."""
+    """登记信息处理费收费通知（《政府信息公开信息处理费管理办法》）：缴费前答复期限暂停计算。"""
     settings = get_settings()
     day = _date(on, "--on") or H.local_today(settings)
     until = _date(pay_by, "--pay-by")
@@ -365,9 +365,9 @@ def applications_fee_notice(
         db, ref, day, amount, pay_by=until, basis=basis, actor=_actor(), notifier=n, settings=s)), "收费通知")
 
 
-def applications_fee_paid(ref: str = typer.Argument(...),
+def applications_fee_paid(ref: str = typer.Argument(..., help="申请编号或 id"),
                           on: Optional[str] = typer.Option(None, "--on", help="缴费日期（默认今天）")) -> None:
-    """The fee was paid: the reply period runs again."""
+    """登记申请人已缴纳信息处理费：答复期限恢复计算。"""
     settings = get_settings()
     day = _date(on, "--on") or H.local_today(settings)
     _handle(lambda db, s: H.fee_paid(db, ref, day, actor=_actor(), settings=s), "已缴费")

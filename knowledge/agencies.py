@@ -154,6 +154,7 @@ def is_abbreviation(short: str, full: str) -> bool:
     return len(short) >= 3 and short[:-1] in full[:-1]
 
 
+@lru_cache(maxsize=65536)
 def organ_matches(report_organ: str, organ: str, form: str) -> bool:
     if report_organ == organ or form in organ_forms(report_organ):
         return True

@@ -37,7 +37,8 @@ MIN_COVERAGE = 0.25
 UNKNOWN_WEIGHT = 0.5   # a question bigram no report uses
 CONCEPT_WEIGHT = 2.0   # the least a concept weighs
 SUGGEST_THRESHOLD = 0.2
-CANDIDATES = 40
+CANDIDATES = 30
+RERANKED = 12
 QUOTE_LIMIT = 160
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
@@ -110,10 +111,12 @@ def label_text(p: Passage) -> str:
 
 
 def _coverage(terms: list[tuple[str, float, tuple[str, ...]]], grams: set[str]) -> float:
-    total = sum(w for _, w, _ in terms)
-    if not total:
-        return 0.0
-    return sum(w for g, w, concepts in terms if g in grams or any(c in grams for c in concepts)) / total
+    total = covered = 0.0
+    for gram, weight, concepts in terms:
+        total += weight
+        if gram in grams or (concepts and not grams.isdisjoint(concepts)):
+            covered += weight
+    return covered / total if total else 0.0
 
 
 def _char_coverage(f: Frame, text: str, tokens: set[str]) -> float:
@@ -176,19 +179,21 @@ class Answerer:
         frame = parse_frame(fold(question), self._strip_names)
         groups = [r.id for r in res.reports]
         parts = frame.parts or [frame]
-        chosen: list[tuple[_Cand, Frame]] = []
+        chosen: list[tuple[_Cand, Frame, list[_Cand]]] = []
         suggestions: list[Suggestion] = []
         best_overall: _Cand | None = None
+        first_ranked: list[_Cand] = []
         for part in parts:
             ranked = self._rank(part, groups)
             if not ranked:
                 continue
+            first_ranked = first_ranked or ranked
             top = ranked[0]
             if best_overall is None or top.score > best_overall.score:
                 best_overall = top
             if top.score >= self._threshold(part, top) and top.coverage >= MIN_COVERAGE and self._fits(part, top):
-                if not any(c.doc == top.doc for c, _ in chosen):
-                    chosen.append((top, part))
+                if not any(c.doc == top.doc for c, _, _ in chosen):
+                    chosen.append((top, part, ranked))
             else:
                 suggestions.extend(self._suggestions(ranked, None))
         if best_overall is None:
@@ -201,18 +206,18 @@ class Answerer:
         if res.department_only and not _specific(frame):
             return Answer(question, None, None, score, note="department_only", resolution=res)
         lines: list[str] = []
-        for cand, part in chosen:
+        for cand, part, ranked in chosen:
             p = self.passages[cand.doc]
             lines.append(self.render(p, part))
             lines.extend(self.render(self.passages[d]) for d in self._list_items(cand.doc))
-            support = self._narrative_support(cand, part, groups)
+            support = self._narrative_support(cand, ranked)
             if support is not None:
                 lines.append(self.render(self.passages[support]))
         for doc in self._other_contact_slots(frame, chosen[0][0].doc):
             lines.append(self.render(self.passages[doc], frame))
         text = "\n".join(dict.fromkeys(lines))
         return Answer(question, text, self.source(first), score,
-                      suggestions=self._suggestions(self._rank(parts[0], groups)[1:], chosen[0][0].doc),
+                      suggestions=self._suggestions(first_ranked[1:], chosen[0][0].doc),
                       report_id=first.report_id, resolution=res)
 
     # -- ranking -------------------------------------------------------------------------------
@@ -227,7 +232,12 @@ class Answerer:
             return []
         top_bm25 = hits[0][1] or 1.0
         terms = self._weighted_terms(frame)
-        ranked = [self._score(frame, terms, doc, bm25 / top_bm25) for doc, bm25 in hits]
+        self._fact_scores = {}
+        # stage 1: relevance and what the passage itself says; stage 2: every intent, on the best few
+        own_cov = {doc: _coverage(terms, self._grams(doc)[0]) for doc, _ in hits}
+        first = sorted(hits, key=lambda h: -(0.2 * h[1] / top_bm25 + 0.5 * own_cov[h[0]]
+                                             + _kind_prior(frame, self.passages[h[0]])))
+        ranked = [self._score(frame, terms, doc, bm25 / top_bm25, own_cov[doc]) for doc, bm25 in first[:RERANKED]]
         ranked.sort(key=lambda c: -c.score)
         return ranked
 
@@ -258,7 +268,7 @@ class Answerer:
         if cached is None:
             p = self.passages[doc]
             own_text = p.own_text()
-            said = _said(p)
+            said = [(g, c, self.index.idf_of(g)) for g, c in _said(p)]
             own = set(bigrams(fold(own_text))) | set(bigrams(concept_tokens(own_text)))
             extra = f"{p.section} {p.context} {p.quote or ''}"
             wide = own | set(bigrams(fold(extra))) | set(bigrams(concept_tokens(extra)))
@@ -273,10 +283,10 @@ class Answerer:
             cached = self._cache[doc] = (own, wide, label, said)
         return cached
 
-    def _score(self, f: Frame, terms: list, doc: int, bm25_rel: float) -> _Cand:
+    def _score(self, f: Frame, terms: list, doc: int, bm25_rel: float, cov_own: float | None = None) -> _Cand:
         p = self.passages[doc]
         own, wide, label, said = self._grams(doc)
-        cov_own = _coverage(terms, own)
+        cov_own = _coverage(terms, own) if cov_own is None else cov_own
         cov_wide = _coverage(terms, wide)
         cov_chars = _char_coverage(f, p.quote or p.own_text(), own)
         if p.kind == "cell" and _bare(f) and _addressed(f, p):
@@ -285,9 +295,9 @@ class Answerer:
         if said and (p.kind in ("fact", "cell") or len(p.text) <= 60):
             # what the figure counts should be what was asked: 重点领域信息 is not 主动公开的信息
             asked = {g for g, _, _ in terms} | {c for _, _, cs in terms for c in cs}
-            total = sum(self.index.idf_of(g) for g, _ in said)
+            total = sum(w for _, _, w in said)
             weight = 0.2 if p.kind != "sentence" else 0.1
-            score += weight * (sum(self.index.idf_of(g) for g, c in said if g in asked or c in asked) / total - 0.5)
+            score += weight * (sum(w for g, c, w in said if g in asked or c in asked) / total - 0.5)
         has_figure = p.kind in ("cell", "fact") or _has_figure(p.text)
         if p.kind == "cell":
             score += self._cell_fit(f, p, label)
@@ -346,7 +356,10 @@ class Answerer:
         scores = []
         d = doc + 1
         while d < len(self.passages) and self.passages[d].kind == "fact" and self.passages[d].quote == sentence:
-            scores.append(self._score(f, terms, d, 0.0).score)
+            score = self._fact_scores.get(d)
+            if score is None:
+                score = self._fact_scores[d] = self._score(f, terms, d, 0.0).score
+            scores.append(score)
             d += 1
         return max(scores) if scores else None
 
@@ -441,13 +454,13 @@ class Answerer:
         row_label = RE_ENUM.sub("", p.row_label or "")
         return f"{row_label}（法人或其他组织合计）：{total_text}件（{detail}）（{self.cite(p)}）"
 
-    def _narrative_support(self, cand: _Cand, f: Frame, groups: list[int]) -> int | None:
+    def _narrative_support(self, cand: _Cand, ranked: list[_Cand]) -> int | None:
         """A table cell chosen: the narrative sentence stating the same figure, if the report has
         one (the sentence shows how the report itself words it)."""
         p = self.passages[cand.doc]
         if p.kind != "cell" or p.value is None:
             return None
-        for other in self._rank(f, groups)[:12]:
+        for other in ranked[:12]:
             q = self.passages[other.doc]
             if (q.kind == "fact" and q.report_id == p.report_id and q.value == p.value
                     and other.score >= cand.score - 0.35 and q.col_label != "累计"):
@@ -578,6 +591,15 @@ def _sentence_units_agree(asked: str | None, text: str) -> bool | None:
         return None
     verdicts = [units_agree(asked, u) for u in units]
     return True if True in verdicts else (None if None in verdicts else False)
+
+
+def _kind_prior(f: Frame, p: Passage) -> float:
+    """A cheap first look at whether the passage is the kind of thing asked."""
+    if f.wants_number and not f.slots:
+        return 0.1 if p.kind in ("cell", "fact") else 0.0
+    if f.slots:
+        return 0.15 if any(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots) else 0.0
+    return 0.05 if p.kind == "sentence" else 0.0
 
 
 def _has_figure(text: str) -> bool:

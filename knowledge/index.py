@@ -19,6 +19,9 @@ from knowledge.text import bigrams, fold
 K1 = 1.2
 B = 0.75
 ONE_PASS_SHARE = 0.25  # above this share of all documents, one pass over the index is cheaper
+MAX_SPANS = 6          # more reports than this: one pass and a mask, not a scan per report
+COMMON_SHARE = 0.1     # a query bigram in more than this share of all passages is left out of the scan
+PRUNE_ABOVE = 100_000  # ... of an index this large
 
 
 class BM25Index:
@@ -83,18 +86,26 @@ class BM25Index:
         if not terms:
             return []
         if groups is None:
-            return self._scan(terms, 0, self.size, k)
+            return self._scan(self._prune(terms), 0, self.size, k)
         spans = [self.ranges[g] for g in dict.fromkeys(groups) if g in self.ranges]
         covered = sum(end - start for start, end in spans)
-        if covered > ONE_PASS_SHARE * self.size and len(spans) > 2:
+        if len(spans) > MAX_SPANS or (covered > ONE_PASS_SHARE * self.size and len(spans) > 2):
             allowed = np.zeros(len(self.group_ids), dtype=bool)
             allowed[[self._group_pos[g] for g in groups if g in self._group_pos]] = True
-            return self._scan(terms, 0, self.size, k, allowed)
+            return self._scan(self._prune(terms), 0, self.size, k, allowed)
         best: list[tuple[int, float]] = []
         for start, end in spans:
             best.extend(self._scan(terms, start, end, k))
         best.sort(key=lambda kv: -kv[1])
         return best[:k]
+
+    def _prune(self, terms: list[int]) -> list[int]:
+        """On a large index, a one-pass scan leaves out bigrams found in a tenth of all passages
+        (政府, 信息): they cost the most and decide nothing."""
+        if self.size < PRUNE_ABOVE or len(terms) <= 2:
+            return terms
+        rare = [t for t in terms if len(self.docs[t]) <= COMMON_SHARE * self.size]
+        return rare if len(rare) >= 2 else sorted(terms, key=lambda t: len(self.docs[t]))[:2]
 
     def _scan(self, terms: list[int], start: int, end: int, k: int,
               allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

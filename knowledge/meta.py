@@ -24,7 +24,8 @@ _TITLE = re.compile(
 _TITLE_NOISE = ("当前位置", "首页", "年报", "专栏", "栏目", "公开目录", "来源")
 _PERIOD = re.compile(rf"(?:统计期限|统计时限|统计时间|统计区间|数据期限)[^。；]{{0,8}}?({_YEAR})\s*年")
 _SPAN = re.compile(rf"({_YEAR})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*(?:\1\s*年\s*)?12\s*月\s*31\s*日")
-_COMPILER = re.compile(r"(?:由|系)\s*([\u4e00-\u9fff（）()]{3,40}?)\s*(?:负责)?(?:编制|编写|制作|发布)")
+_COMPILER = re.compile(r"(?:由|系)\s*([\u4e00-\u9fff（）()]{3,40}?)\s*(?:负责)?(?:编制|编写|制作|发布)"
+                       r"|([\u4e00-\u9fff]{3,30}?(?:局|委员会|委|办公室|人民政府|管理委员会|中心|办事处))\s*(?:负责)?编制(?:了|完成了?)?本")
 _CONTACT = re.compile(r"(?:请与|请联系|可联系|可致电|请致电|联系单位\s*[:：]|咨询单位\s*[:：])\s*([\u4e00-\u9fff（）()]{3,40}?)"
                       r"\s*(?:联系|[（(，,。：:；;]|电话|\d)")
 _SELF = re.compile(r"我(局|委|办|厅|院|署|中心|室|区|县|市|镇|乡|州|省|旗|街道)")
@@ -166,6 +167,17 @@ def resolve_office(name: str, self_ref: str | None) -> str:
     return name
 
 
+_UNIT = re.compile(r"(?:局|委员会|委|人民政府|管理委员会|中心|办事处)(?=(?!办公室$|办公厅$)[\u4e00-\u9fff]{1,10}(?:科|股|处|室|组)$)")
+
+
+def internal_unit_parent(name: str) -> str:
+    """南安市教育局政务公开科 → 南安市教育局: a section inside an agency stands for the agency."""
+    m = None
+    for m in _UNIT.finditer(name):
+        pass
+    return name[:m.end()] if m else name
+
+
 def complete_places(name: str, text: str) -> str:
     """Prefix the higher places the report writes before the agency's first place."""
     parsed = parse_agency(name)
@@ -221,7 +233,7 @@ def _agency_from_body(text: str, header: dict[str, str], self_ref: str | None) -
     head = text[:3000]
     candidates: list[str] = []
     for m in _COMPILER.finditer(head):
-        candidates.append(clean_name(m.group(1)))
+        candidates.append(clean_name(m.group(1) or m.group(2)))
     for key in ("发布机构", "发文机关", "发布单位", "来源", "信息来源"):
         if header.get(key):
             candidates.append(clean_name(header[key]))
@@ -234,7 +246,7 @@ def _agency_from_body(text: str, header: dict[str, str], self_ref: str | None) -
         if 3 <= len(compact) <= 30:
             candidates.append(compact)
     for candidate in candidates:
-        candidate = re.sub(r"^(?:本报告由|本报告|我)", "", candidate)
+        candidate = internal_unit_parent(re.sub(r"^(?:本报告由|本报告|我)", "", candidate))
         if _valid_agency(candidate) and parse_agency(candidate).places:
             return resolve_office(candidate, self_ref)
     bare = _bare_level_organ(text)

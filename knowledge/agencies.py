@@ -125,6 +125,7 @@ def organ_of(rest: str) -> str:
 def organ_forms(organ: str) -> tuple[str, ...]:
     """The forms that name ``organ``, longest first: listed ones plus the rule-derived ones."""
     forms = {organ, *ORGANS.get(organ, ())}
+    forms |= {f.replace("与", "和") for f in forms} | {f.replace("和", "与") for f in forms}  # 与 and 和 join alike
     if organ.endswith("委员会") and organ != "管理委员会":
         forms.add(organ[:-3] + "委")
     if organ.startswith("人民"):

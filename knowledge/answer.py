@@ -23,7 +23,7 @@ from knowledge.index import BM25Index
 from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
 from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
                                OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
-                               PLAN_INTENT, PLAN_WORDS, TABLE3_ROW_WORDS)
+                               PLAN_INTENT, PLAN_WORDS, TABLE3_ROW_WORDS, TABLE4_WORDS)
 from knowledge.question import Gazetteer, ReportRef, resolve
 from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
 
@@ -83,7 +83,8 @@ class Passage:
             row = RE_ENUM.sub("", self.row_label or "")
             ctx = " ".join(RE_ENUM.sub("", part) for part in (self.context or "").split(" "))
             col = (self.col_label or "").replace("/", "")
-            return f"{ctx} {row} {col} {TABLE3_ROW_WORDS.get(self.row_label or '', '')}"
+            everyday = TABLE4_WORDS if " · " in col else TABLE3_ROW_WORDS.get(self.row_label or "", "")
+            return f"{ctx} {row} {col} {everyday}"
         return self.text
 
     def index_text(self) -> str:
@@ -293,7 +294,7 @@ class Answerer:
             cov_own = cov_chars = cov_wide = 1.0  # every word of the question named this cell's column
         score = 0.2 * bm25_rel + 0.35 * cov_own + 0.15 * cov_chars + 0.15 * cov_wide
         if said and (p.kind in ("fact", "cell") or len(p.text) <= 60):
-            # what the figure counts should be what was asked: 重点领域信息 is not 主动公开的信息
+            # what the figure counts should be what was asked (a sub-area's count is not the year's total)
             asked = {g for g, _, _ in terms} | {c for _, _, cs in terms for c in cs}
             total = sum(w for _, _, w in said)
             weight = 0.2 if p.kind != "sentence" else 0.1
@@ -341,7 +342,7 @@ class Answerer:
             score += 0.1 if planned else 0.0  # plans are in the 改进情况 part, written as 将/计划
         if f.column in COLUMN_WORDS and p.kind == "fact":
             named = any(w in p.text for w in COLUMN_WORDS[f.column])
-            score += 0.1 if named else -0.15  # 个人申请: a figure that does not say whose is not it
+            score += 0.1 if named else -0.15  # a figure that does not say whose is not the column asked
         if p.kind in ("sentence", "fact") and REPORT_STRUCTURE.search(p.quote or p.text) and not ASKS_STRUCTURE.search(f.text):
             score -= 0.4  # the report describing itself (its parts, its basis)
         if p.kind == "meta" and "落款" in p.text:
@@ -463,7 +464,7 @@ class Answerer:
         for other in ranked[:12]:
             q = self.passages[other.doc]
             if (q.kind == "fact" and q.report_id == p.report_id and q.value == p.value
-                    and other.score >= cand.score - 0.35 and q.col_label != "累计"):
+                    and other.score >= cand.score - 0.5 and q.col_label != "累计"):
                 return other.doc
         return None
 
@@ -486,7 +487,7 @@ class Answerer:
         return items
 
     def _other_contact_slots(self, f: Frame, best_doc: int) -> list[int]:
-        """地址和电话: the best passage of the same report for each detail the first one lacks."""
+        """Several contact details asked: the best passage of the same report for each detail the first lacks."""
         if len(f.slots) < 2:
             return []
         best = self.passages[best_doc]
@@ -648,7 +649,7 @@ def _addressed(f: Frame, p: Passage) -> bool:
 
 
 def _people_as_applications(f: Frame, unit: str | None) -> bool:
-    """几个人申请: applicants are counted as applications (件)."""
+    """Applicants asked for (几个人, 几家) are counted as applications (件)."""
     asks_applicants = "申请" in f.concepts or "收到" in f.concepts or f.column is not None
     return f.unit in ("人", "名", "个", "家", "位") and unit in ("件", "条") and asks_applicants
 

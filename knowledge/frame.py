@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from knowledge.lexicon import (AFTER_REVIEW_WORDS, CARRIED_IN_WORDS, CARRIED_OUT_WORDS, COLUMN_WORDS,
-                               CONCEPTS, CONTACT_SLOTS, CUMULATIVE_MARKS, DIRECT_LAWSUIT_WORDS,
+                               COLLOQUIAL, CONCEPTS, CONTACT_SLOTS, CUMULATIVE_MARKS, DIRECT_LAWSUIT,
                                DURATION_INTENT, LAWSUIT_WORDS, LIST_INTENT,
                                NUMBER_INTENT, ORGANISATION_FIRST, ORGANISATION_WORDS, QUALIFIER_CONCEPTS,
                                QUESTION_UNIT,
@@ -114,7 +114,7 @@ def _table4(text: str) -> tuple[str | None, str | None]:
     group = None
     if any(w in text for w in AFTER_REVIEW_WORDS) and lawsuit:
         group = "复议后起诉"
-    elif any(w in text for w in DIRECT_LAWSUIT_WORDS) and lawsuit:
+    elif DIRECT_LAWSUIT.search(text) and lawsuit:
         group = "直接起诉"
     elif lawsuit:
         group = "诉讼"
@@ -126,6 +126,8 @@ def _table4(text: str) -> tuple[str | None, str | None]:
 
 def parse_frame(text: str, strip_names) -> Frame:
     """``text``: the folded question; ``strip_names``: removes agency names and years."""
+    for word, written in COLLOQUIAL.items():
+        text = text.replace(word, written)
     frame = _frame(text, strip_names(text))
     parts = split_parts(text)
     if len(parts) > 1:
@@ -219,13 +221,17 @@ def _carried(text: str) -> str | None:
 
 
 _TABLE_WORDS = re.compile("|".join(re.escape(w) for w in sorted(
-    {w for forms in COLUMN_WORDS.values() for w in forms} | set(ORGANISATION_WORDS) | set(DIRECT_LAWSUIT_WORDS)
-    | set(AFTER_REVIEW_WORDS) | {w for forms in RESULT_WORDS.values() for w in forms}, key=len, reverse=True)))
+    {w for forms in COLUMN_WORDS.values() for w in forms} | set(ORGANISATION_WORDS) | set(AFTER_REVIEW_WORDS) | {w for forms in RESULT_WORDS.values() for w in forms}, key=len, reverse=True)))
+
+
+_INSTITUTION = r"(?:事务所|机构|单位|公司|企业|组织)?"
 
 
 def _strip_table_words(text: str) -> str:
-    """Column and Table 四 words are matched as intents, not as content."""
-    return _TABLE_WORDS.sub(" ", text)
+    """Column and Table 四 words are matched as intents, not as content (with the institution word
+    they name: 律师 + 事务所)."""
+    text = re.sub(f"(?:{_TABLE_WORDS.pattern}){_INSTITUTION}", " ", text)
+    return DIRECT_LAWSUIT.sub(" ", text)
 
 
 def _own_subject(f: Frame) -> bool:
@@ -236,7 +242,7 @@ def _own_subject(f: Frame) -> bool:
 
 
 def split_parts(text: str) -> list[str]:
-    """收到几件，公司提的有几件 → two parts, each with its own interrogative."""
+    """收到几件，办结几件 → two parts, each with its own interrogative."""
     pieces = [p for p in _PART_BREAK.split(text) if p and p.strip()]
     asking = [p for p in pieces if _INTERROGATIVE.search(p)]
     if len(asking) < 2:

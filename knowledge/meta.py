@@ -171,7 +171,7 @@ _UNIT = re.compile(r"(?:局|委员会|委|人民政府|管理委员会|中心|�
 
 
 def internal_unit_parent(name: str) -> str:
-    """南安市教育局政务公开科 → 南安市教育局: a section inside an agency stands for the agency."""
+    """X局政务公开科 → X局: a section inside an agency stands for the agency."""
     m = None
     for m in _UNIT.finditer(name):
         pass

@@ -8,7 +8,7 @@ or a place one character off. Not loaded → no answer (with what is loaded for 
    place-like words (长乐区, 平阳县); a province or a higher place before a known one is only a
    qualifier (陕西白河县, 常州武进湖塘镇).
 2. Organs: the organ vocabulary, the loaded reports' organs and their rule-derived short forms, and
-   any other word ending like an organ (教育与体育局). An office inside an agency (信息公开办,
+   any other word ending like an organ (体育运动局). An office inside an agency (信息公开办,
    审计局办公室) stands for that agency. An organ that only qualifies a noun (市政府网站) does
    not choose the agency when another organ is named.
 3. A place alone means its government (人民政府 / 管理委员会 / 街道办事处); several agencies of one

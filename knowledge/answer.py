@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from knowledge.frame import CONCEPT_TOKEN, Frame, analyse_content, concept_tokens, parse_frame, units_agree
 from knowledge.index import BM25Index
@@ -269,18 +270,15 @@ class Answerer:
         if cached is None:
             p = self.passages[doc]
             own_text = p.own_text()
-            said = [(g, c, self.index.idf_of(g)) for g, c in _said(p)]
-            own = set(bigrams(fold(own_text))) | set(bigrams(concept_tokens(own_text)))
-            extra = f"{p.section} {p.context} {p.quote or ''}"
-            wide = own | set(bigrams(fold(extra))) | set(bigrams(concept_tokens(extra)))
+            said = [(g, c, self.index.idf_of(g)) for g, c in _said(p.kind, own_text if p.kind != "cell" else
+                                                                     f"{p.row_label}\t{p.col_label or ''}")]
+            own = _tokens(own_text, p.terms)
             if p.kind == "cell" and p.col_label in TABLE3_COLUMNS:
-                own -= GENERIC_LABEL_GRAMS
+                own = own - GENERIC_LABEL_GRAMS
+            wide = own | _tokens(p.section) | _tokens(p.context) | _tokens(p.quote or "")
             label: list[str] = []
             if p.kind == "cell":
-                row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
-                label = [g for g in bigrams(fold(row)) if g not in GENERIC_LABEL_GRAMS]
-                everyday = TABLE3_ROW_WORDS.get(p.row_label or "", "")
-                label += [g for g in bigrams(fold(everyday)) + bigrams(concept_tokens(everyday)) if g not in label]
+                label = list(_label_tokens(p.row_label or ""))
             cached = self._cache[doc] = (own, wide, label, said)
         return cached
 
@@ -610,19 +608,36 @@ def _has_figure(text: str) -> bool:
 _EXAMPLES = re.compile(r"[^，,、；;。：:]{1,14}(?:、[^，,、；;。：:]{1,14})+等")
 
 
-def _said(p: Passage) -> list[tuple[str, str]]:
+@lru_cache(maxsize=200_000)
+def _tokens(text: str, terms: str | None = None) -> frozenset[str]:
+    """Bigrams and concept tokens of a text (cached: sections, labels and clauses repeat)."""
+    if not text:
+        return frozenset()
+    concept = terms if terms is not None else concept_tokens(text)
+    return frozenset(bigrams(fold(text))) | frozenset(bigrams(concept))
+
+
+@lru_cache(maxsize=4096)
+def _label_tokens(row_label: str) -> tuple[str, ...]:
+    """A Table 三 row label's own bigrams (generic ones left out) and its everyday words."""
+    row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", row_label))
+    label = [g for g in bigrams(fold(row)) if g not in GENERIC_LABEL_GRAMS]
+    everyday = TABLE3_ROW_WORDS.get(row_label, "")
+    label += [g for g in bigrams(fold(everyday)) + bigrams(concept_tokens(everyday)) if g not in label]
+    return tuple(label)
+
+
+@lru_cache(maxsize=200_000)
+def _said(kind: str, text: str) -> tuple[tuple[str, str], ...]:
     """What a figure counts, as (bigram, concept token of the word it is in): a fact's clause or a
-    cell's row label, without numbers, units, list marks and bracketed notes."""
-    if p.kind == "fact":
-        text = p.text
-    elif p.kind == "sentence":
-        text = p.text
-    elif p.kind == "cell":
-        row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
-        col = p.col_label if p.col_label and p.col_label not in TABLE3_COLUMNS and " · " not in p.col_label else ""
-        text = f"{row} {col or ''}"
-    else:
-        return []
+    cell's row label (``row\tcolumn``), without numbers, units, list marks and bracketed notes."""
+    if kind == "cell":
+        row_label, _, col_label = text.partition("\t")
+        row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", row_label))
+        col = col_label if col_label and col_label not in TABLE3_COLUMNS and " · " not in col_label else ""
+        text = f"{row} {col}"
+    elif kind not in ("fact", "sentence"):
+        return ()
     text = _EXAMPLES.sub("等", re.sub(r"\d+(?:\.\d+)?\s*\S?", " ", fold(text)))  # examples listed (A、B等) are not what is counted
     content, marks = analyse_content(text)
     out: list[tuple[str, str]] = []
@@ -632,7 +647,7 @@ def _said(p: Passage) -> list[tuple[str, str]]:
             concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
             token = next((CONCEPT_TOKEN[c] for c in concepts), "")
             out.append((gram, token))
-    return out
+    return tuple(out)
 
 
 def _bare(f: Frame) -> bool:

@@ -281,6 +281,7 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
 
 def _by_organ(candidates: list[ReportRef], organs: list[_Organ]) -> list[ReportRef]:
     out: list[ReportRef] = []
+    seen: set[int] = set()
     for organ in organs:
         hits = [r for r in candidates if _organ_fits(r, organ)]
         if not hits and organ.office:
@@ -292,7 +293,8 @@ def _by_organ(candidates: list[ReportRef], organs: list[_Organ]) -> list[ReportR
                                                             for f in r.name.organ_forms)]
         if not hits:
             return []
-        out.extend(h for h in hits if h not in out)
+        out.extend(h for h in hits if h.id not in seen)
+        seen.update(h.id for h in hits)
     return out
 
 

@@ -5,9 +5,9 @@ values arrive as one digit run (or with stray spaces that are not cell borders).
 into the number of cells the table has, under the table's own arithmetic (总计 = the sum of the
 applicant columns, each Table 四 总计 = the sum of its four results, cumulative ≥ this year …).
 
-Separators are kept as boundary strengths: ``strong`` (TAB, ``|``, a line break) always ends a
-cell; ``weak`` (a space) usually does, but crawler text also puts stray spaces inside a row, so a
-split may merge across one at a penalty. Splits with the fewest merged spaces win; when several
+Separators are kept as boundary strengths: ``strong`` (TAB, ``|``) always ends a cell; ``weak``
+(a space, a line break) usually does, but crawler text puts stray spaces inside a row and a PDF line
+may wrap inside a run of digits, so a split may merge across one at a penalty. Splits with the fewest merged spaces win; when several
 remain and disagree, only the cells they agree on are known.
 """
 
@@ -44,9 +44,9 @@ class Run:
                 chars.append(ch)
                 bounds.append(pending)
                 pending = "none"
-            elif ch in " \u3000\u00a0":
+            elif ch in " \u3000\u00a0\n\r":
                 if pending == "none":
-                    pending = "weak"
+                    pending = "weak"  # a line break too: a PDF line may wrap inside a run of digits
             elif ch == ",":
                 continue  # thousands separator
             else:

@@ -184,6 +184,7 @@ def complete_places(name: str, text: str) -> str:
     if not parsed.places:
         return name
     first = parsed.places[0]
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)  # lines wrapped inside a name
     found = Counter()
     for m in re.finditer(rf"([\u4e00-\u9fff]{{2,12}}?(?:省|市|自治州|州|盟|地区|县|区))\s*{re.escape(first)}", text):
         prefix = re.sub(r"^.*[由与请电系在向对是的于和及经据按将从]", "", m.group(1))

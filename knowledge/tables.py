@@ -231,7 +231,7 @@ _T3_STOP = re.compile(r"行政复议|行政诉讼|结果维持|第二十条|存�
 def _rightmost_key(text: str, keys: list[re.Pattern[str]], first: int) -> tuple[int, int] | None:
     """(row index, position) of the row key found furthest right in ``text`` among rows ≥ first
     (spaces inside a label — 总 计 — do not hide it)."""
-    text = re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])", "", text)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000\r\n]+(?=[\u4e00-\u9fff])", "", text)  # 总 计, 部\n分公开
     best: tuple[int, int] | None = None
     for idx in range(first, len(keys)):
         for m in keys[idx].finditer(text):
@@ -396,6 +396,10 @@ def _table4(text: str, tokens: list[Token], result: TableResult, after: int) -> 
     if len(run.atoms) > len(TABLE4_COLUMNS):  # the row's cells are separated: the first fifteen
         run = Run.parse("\t".join(run.atoms[:len(TABLE4_COLUMNS)]))
     sols = solutions(run, len(TABLE4_COLUMNS), groups_of_five_total)
+    atoms = run.atoms
+    while not sols and len(atoms) > 1:  # a figure of the next paragraph glued on (…000 2024年)
+        atoms = atoms[:-1]
+        sols = solutions(Run.parse(" ".join(atoms)), len(TABLE4_COLUMNS), groups_of_five_total)
     values = agreed(sols) if sols else []
     if not values:
         result.notes.append("表四的数字无法唯一拆分，已按原文保留")

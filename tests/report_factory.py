@@ -208,3 +208,40 @@ def expected_cells(t3) -> set[tuple[str, str, str]]:
     out = {(label, col, str(v)) for label, values in t3.items() for col, v in zip(TABLE3_COLUMNS, values)}
     out |= {("行政复议、行政诉讼情况", col, str(v)) for col, v in zip(TABLE4_COLUMNS, table4())}
     return out
+
+
+def text_to_pdf(lines: list[str], path: Path, *, font: str = "STSong-Light") -> None:
+    """Render a report's text as an office would print it to PDF: paragraphs wrapped at the page
+    width, TAB-separated rows as drawn tables (consecutive rows form one table)."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont(font))
+    style = ParagraphStyle("zh", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=font, fontSize=6, leading=8, wordWrap="CJK")
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, "black"), ("FONTNAME", (0, 0), (-1, -1), font),
+                       ("FONTSIZE", (0, 0), (-1, -1), 6)])
+    story, rows = [], []
+
+    def flush() -> None:
+        if rows:
+            width = max(len(r) for r in rows)
+            data = [[Paragraph(escape(c), cell) for c in r] + [""] * (width - len(r)) for r in rows]
+            first = 150 if width > 4 else 120
+            story.append(Table(data, colWidths=[first] + [(480 - first) / max(1, width - 1)] * (width - 1), style=grid))
+            rows.clear()
+
+    for line in lines:
+        if "\t" in line:
+            rows.append(line.split("\t"))
+            continue
+        flush()
+        if line.strip():
+            story.append(Paragraph(escape(line.strip()), style))
+    flush()
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)

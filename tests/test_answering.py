@@ -3,6 +3,7 @@ README's rules, plus look-alike knowledge bases that punish answering from the w
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -39,6 +40,37 @@ QA_SETS = [
     (HELDOUT / "qa.jsonl", HELDOUT / "reports", False, 0.90),
     (VALIDATION / "qa.jsonl", VALIDATION / "reports", False, 0.90),
 ]
+
+
+def printed_to_pdf(report_dir: Path, out: Path) -> Path:
+    """Every text and HTML report of ``report_dir`` printed to PDF (same file names, .pdf)."""
+    from knowledge.extract import extract_lines
+    from tests.report_factory import text_to_pdf
+
+    out.mkdir()
+    for path in sorted(report_dir.iterdir()):
+        if path.suffix in (".txt", ".html") and path.name != "meta.txt":
+            text_to_pdf(extract_lines(path), out / f"{path.stem}.pdf")
+    return out
+
+
+@pytest.mark.parametrize("qa_file, report_dir", [(q, r) for q, r, _, _ in QA_SETS[1:]],
+                         ids=["dev-real", "dev-web", "fixtures-heldout", "fixtures-validation"])
+def test_the_same_reports_printed_to_pdf_answer_alike(tmp_path, qa_file, report_dir):
+    """The real and fixture reports printed to PDF: the same questions, the same grades (≥ 90 %)."""
+    pytest.importorskip("reportlab")
+    qa, reports = require(qa_file), require(report_dir)
+    pdfs = printed_to_pdf(reports, tmp_path / "pdf")
+    lines = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for item in lines:  # the questions name the PDF files
+        if item["report"] != "none":
+            item["report"] = Path(item["report"]).stem + ".pdf"
+    qa_pdf = tmp_path / "qa.jsonl"
+    qa_pdf.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in lines
+                                 if i["report"] == "none" or (pdfs / i["report"]).exists()), encoding="utf-8")
+    graded = grade(qa_pdf, pdfs)
+    assert graded.score >= 0.90, (graded.score, graded.failures)
+    assert graded.classes["answered_absent"] == 0 and graded.classes["wrong_report"] == 0, graded.failures
 
 
 @pytest.mark.parametrize("qa_file, report_dir, use_meta, floor", QA_SETS,

@@ -154,3 +154,22 @@ def test_incomplete_table3_is_reported_at_ingest(tmp_path):
     path.write_text("\n".join(text[:cut]), encoding="utf-8")
     result = CliRunner().invoke(app, ["ingest", str(path)])
     assert result.exit_code == 0 and "注意：表三只识别出 3/25 行" in result.stdout
+
+
+FIXTURE_TEXTS = sorted((Path(__file__).parent / "fixtures" / "reports").glob("*.txt")) + sorted(
+    p for d in ("heldout", "validation") for p in (Path(__file__).parent / "fixtures" / d / "reports").glob("*.txt"))
+
+
+@pytest.mark.parametrize("source", FIXTURE_TEXTS, ids=lambda p: p.name)
+def test_pdf_of_a_fixture_report_gives_the_same_structure(tmp_path, source):
+    """Each of our text reports printed to PDF (wrapped paragraphs, drawn tables) reads back with the
+    same agency, year and statistics cells."""
+    pytest.importorskip("reportlab")
+    lines = extract_lines(source)
+    pdf = tmp_path / f"{source.stem}.pdf"
+    rf.text_to_pdf(lines, pdf)
+    original, printed = parse_report(lines), parse_report(extract_lines(pdf))
+    assert (printed.agency, printed.year) == (original.agency, original.year)
+    official = lambda r: {(c.row_label, c.col_label, c.value) for c in r.cells  # noqa: E731
+                          if c.col_label in TABLE3_COLUMNS or " · " in (c.col_label or "")}
+    assert official(printed) == official(original)

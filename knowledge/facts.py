@@ -83,7 +83,7 @@ def _is_year_end(text: str, year: int | None) -> bool:
 
 def sentence_facts(sentence: str, year: int | None = None) -> list[Fact]:
     """The figures of one sentence with their governing clauses and qualifiers."""
-    if not re.search(r"\d|[两二三四五六七八九十][个项条件次名家期篇场份类批]", sentence):
+    if not re.search(r"\d", sentence) and not CN_FIGURE.search(sentence):
         return []
     parts = clauses(sentence)
     facts: list[Fact] = []

@@ -297,10 +297,8 @@ class StaffOnly(BaseMiddleware):
         settings = data["settings"] = _settings(data.get("settings"))
         button = data.get("callback_data")
         action = f"button:{button.__prefix__.removeprefix('st-')}:{button.app}" if button else "button:malformed"
-        member = await _guard(data["db"], settings, event, get_flag(data, "role") or "handler", action)
-        if member is None:
+        if await _guard(data["db"], settings, event, get_flag(data, "role") or "handler", action) is None:
             return None
-        data["member"] = member
         return await handler(event, data)
 
 

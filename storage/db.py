@@ -125,6 +125,13 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessionmaker()
 
+    async def ping(self) -> None:
+        """One round trip to the server (health checks); raises when the database is unreachable."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("select 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

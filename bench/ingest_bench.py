@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.extract import extract_lines  # noqa: E402
-from knowledge.ingest import ingest_paths  # noqa: E402
+from bot.qa import ingest_paths  # noqa: E402
 from knowledge.lookalike import ORGANS, make_lookalike, random_place  # noqa: E402
 from knowledge.parse import parse_report  # noqa: E402
 from storage.db import open_database  # noqa: E402

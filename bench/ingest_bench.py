@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge.extract import extract_lines  # noqa: E402
 from bot.qa import ingest_paths  # noqa: E402
-from knowledge.lookalike import ORGANS, make_lookalike, pin_one_core, random_place  # noqa: E402
+from common import pin_one_core  # noqa: E402
+from knowledge.lookalike import ORGANS, make_lookalike, random_place  # noqa: E402
 from knowledge.parse import parse_report  # noqa: E402
 from storage.db import open_database  # noqa: E402
 

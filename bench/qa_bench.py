@@ -34,7 +34,8 @@ from knowledge.agencies import parse_agency  # noqa: E402
 from knowledge.answer import Answerer, Passage  # noqa: E402
 from knowledge.extract import extract_lines  # noqa: E402
 from knowledge.ingest import passage_rows  # noqa: E402
-from knowledge.lookalike import ORGANS, make_lookalike, pin_one_core, random_place  # noqa: E402
+from common import pin_one_core  # noqa: E402
+from knowledge.lookalike import ORGANS, make_lookalike, random_place  # noqa: E402
 from knowledge.parse import parse_report  # noqa: E402
 from knowledge.question import ReportRef  # noqa: E402
 

@@ -53,12 +53,3 @@ def make_lookalike(text: str, agency: str, year: int, *, new_place: str, new_yea
     new_agency = places + (new_organ or name.organ)
     return out, new_agency
 
-
-def pin_one_core() -> None:
-    """Benchmarks measure on one core (the other is left to the rest of the machine)."""
-    import os
-
-    try:
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    except (AttributeError, OSError):
-        pass

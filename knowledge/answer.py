@@ -24,6 +24,7 @@ from knowledge.frame import (CONCEPT_TOKEN, Frame, analyse_content, concept_toke
 from knowledge.index import BM25Index
 from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
 from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
+                               ORGANISATION_FIRST, ORGANISATION_WORDS,
                                OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
                                PLAN_INTENT, PLAN_WORDS, SECTION_INTENT, SECTION_NUMBER, TABLE3_ROW_WORDS,
                                TABLE4_WORDS, TOPIC_CONCEPTS)
@@ -322,7 +323,7 @@ class Answerer:
             if agree is True:
                 score += 0.08
             elif agree is False and not _people_as_applications(f, p.unit):
-                score -= 0.3
+                score -= 0.5 if p.kind == "cell" else 0.3  # a table cell in another unit is another figure
             qualifier = p.col_label if p.kind == "fact" else ("累计" if p.col_label and "累计" in p.col_label else "")
             if f.cumulative:
                 score += 0.15 if qualifier == "累计" else -0.1
@@ -350,8 +351,9 @@ class Answerer:
         if PLAN_INTENT.search(f.text) and not f.wants_number:
             planned = PLAN_WORDS.search(f"{p.section} {p.quote or p.text}")
             score += 0.1 if planned else 0.0  # plans are in the 改进情况 part, written as 将/计划
-        if f.column in COLUMN_WORDS and p.kind == "fact":
-            named = any(w in p.text for w in COLUMN_WORDS[f.column])
+        if f.column and p.kind == "fact":
+            words = COLUMN_WORDS.get(f.column, ORGANISATION_WORDS[:ORGANISATION_FIRST])
+            named = any(w in p.text for w in words)
             score += 0.1 if named else -0.15  # a figure that does not say whose is not the column asked
         if p.kind in ("sentence", "fact") and REPORT_STRUCTURE.search(p.quote or p.text) and not ASKS_STRUCTURE.search(f.text):
             score -= 0.4  # the report describing itself (its parts, its basis)

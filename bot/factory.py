@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.modules import optional_modules
 from bot.settings import Settings
 from bot.texts import common as C
-from storage.batching import QuestionLogWriter, UpdateClaims, write_lock
+from storage.batching import QuestionLogWriter, UpdateClaims, UpdateInProgress, write_lock
 from storage.db import Database
 from storage.models import ProcessedUpdate, StaffMember
 
@@ -90,9 +90,13 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class DedupMiddleware(BaseMiddleware):
-    """Drops an update whose id was already handled (polling re-delivery, webhook retry).
+    """Handles each update once across deliveries and processes (``storage.batching.UpdateClaims``).
 
-    The claim is committed before the handler runs (group-committed with concurrent updates)."""
+    The claim is committed before the handler runs (group-committed with concurrent updates) and
+    marked done after it — also when it failed with an error (the error reply went out). A handler
+    stopped by the process stopping (cancelled) leaves its claim open, and a retry takes it over once
+    this process is gone. A repeat of an update a live process is still handling waits for it and
+    then raises ``UpdateInProgress`` if it is still not finished (the webhook answers 503)."""
 
     def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0)) -> None:
         self.db = db
@@ -112,12 +116,18 @@ class DedupMiddleware(BaseMiddleware):
         if self._seen % PRUNE_EVERY == 0:
             await self._prune()
         try:
-            return await handler(event, data)
-        finally:
-            try:
-                await self.claims.done(event.update_id, bot_id)
-            except Exception:  # the reply went out; a missing mark only allows a late takeover
-                log.warning("could not mark update %s handled", event.update_id, exc_info=True)
+            result = await handler(event, data)
+        except Exception:
+            await self._done(event.update_id, bot_id)
+            raise
+        await self._done(event.update_id, bot_id)
+        return result
+
+    async def _done(self, update_id: int, bot_id: int) -> None:
+        try:
+            await self.claims.done(update_id, bot_id)
+        except Exception:  # the reply went out; an unmarked claim of a live process only delays repeats
+            log.warning("could not mark update %s handled", update_id, exc_info=True)
 
     async def _prune(self) -> None:
         cutoff = datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL
@@ -176,7 +186,9 @@ def _errors_router() -> Router:
     router = Router(name="errors")
     router.errors.register(on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))
     router.errors.register(on_database_error, ExceptionTypeFilter(SQLAlchemyError))
-    router.errors.register(on_any_error)
+    # A repeat still being handled elsewhere is not an error to tell the citizen about: it goes up to
+    # the webhook, which answers 503 so that Telegram delivers it again later.
+    router.errors.register(on_any_error, ~ExceptionTypeFilter(UpdateInProgress))
     return router
 
 
@@ -186,10 +198,11 @@ def _optional_routers() -> list[Router]:
     return [module.get_router() for module in optional_modules(OPTIONAL_ROUTER_MODULES)]
 
 
-def create_isolation(settings: Settings, storage: BaseStorage | None = None) -> BaseEventIsolation:
+def create_isolation(settings: Settings, storage: BaseStorage | None = None,
+                     db: Database | None = None) -> BaseEventIsolation:
     from bot.storage_select import make_isolation  # Redis (several processes) or in-process locks
 
-    return make_isolation(settings, storage)
+    return make_isolation(settings, storage, db.liveness if db is not None else None)
 
 
 def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | None:
@@ -202,8 +215,8 @@ def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | N
 
 
 def update_takeover_after(settings: Settings) -> timedelta:
-    """Long polling has one poller at a time: a claim of another instance is a dead one's. Several
-    webhook processes may handle a retry concurrently, so they wait for a lease first."""
+    """For claims whose owner's liveness cannot be told (SQLite): long polling has one poller at a
+    time, so a claim of another instance is a dead one's; webhook processes wait for a lease first."""
     return timedelta(seconds=settings.update_takeover_seconds) if settings.webhook_url else timedelta(0)
 
 
@@ -217,7 +230,7 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
     storage = storage or make_fsm_storage(settings, db)
     dp = Dispatcher(
         storage=storage,
-        events_isolation=create_isolation(settings, storage),
+        events_isolation=create_isolation(settings, storage, db),
         db=db,
         qa=qa_service,
         settings=settings,

@@ -91,6 +91,7 @@ async def run_polling(db: Database, settings: Settings) -> None:
             raise RunError("GONGKAI_BOT_TOKEN 无效：Bot API 拒绝了该令牌。") from exc
         except TelegramNetworkError as exc:
             raise RunError(f"无法连接 Bot API（{settings.telegram_api_url}）：{exc.message}") from exc
+        await db.liveness.start()
         qa = await load_qa(db, settings)
         dp = create_dispatcher(db, qa, settings)
         await register_commands(bot, db, settings)

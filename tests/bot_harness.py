@@ -76,7 +76,9 @@ class Chat:
         raise AssertionError(f"no button {label!r} in {msg.buttons()}")
 
     async def press_data(self, data: str, user: int = 7) -> list[SentMessage]:
-        return await self.feed(self.updates.press(user, data))
+        """A button press with arbitrary (possibly forged) data, on the user's latest keyboard."""
+        keyboards = [m for m in self.session.sent if m.chat_id == user and m.buttons()]
+        return await self.feed(self.updates.press(user, data, keyboards[-1] if keyboards else None))
 
     def texts(self, user: int | None = None) -> list[str]:
         return [m.text for m in self.session.sent if user is None or m.chat_id == user]

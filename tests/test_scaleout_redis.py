@@ -8,9 +8,10 @@ import asyncio
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from sqlmodel import select
 
+from bot.isolation import LiveRedisIsolation
 from bot.settings import Settings, get_settings
 from bot.storage_select import describe, make_fsm_storage, make_isolation
 from bot.texts import applications as TA
@@ -33,7 +34,7 @@ async def test_redis_url_switches_storage_and_isolation(db, redis_url, redis_pre
     storage = make_fsm_storage(settings, db)
     try:
         assert isinstance(storage, RedisStorage)
-        assert isinstance(make_isolation(settings, storage), RedisEventIsolation)
+        assert isinstance(make_isolation(settings, storage), LiveRedisIsolation)
         key = StorageKey(bot_id=1, chat_id=2, user_id=2)
         await storage.set_state(key, "ApplyForm:name")
         await storage.set_data(key, {"form": {"name": "张三"}})
@@ -41,7 +42,8 @@ async def test_redis_url_switches_storage_and_isolation(db, redis_url, redis_pre
         assert keys and all(k.startswith(f"{redis_prefix}:fsm:") for k in keys)
         assert await storage.get_data(key) == {"form": {"name": "张三"}}
         assert 0 < await storage.redis.ttl(keys[0]) <= 30 * 86400  # abandoned forms expire
-        assert "redis://127.0.0.1:6379/15" in describe(settings) and redis_prefix in describe(settings)
+        shown = describe(settings)
+        assert REDIS_URL.rstrip("/").rsplit("@", 1)[-1].removeprefix("redis://") in shown and redis_prefix in shown
     finally:
         await storage.close()
 

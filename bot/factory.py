@@ -16,7 +16,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import ErrorEvent, TelegramObject, Update
@@ -98,9 +98,9 @@ class DedupMiddleware(BaseMiddleware):
     this process is gone. A repeat of an update a live process is still handling waits for it and
     then raises ``UpdateInProgress`` if it is still not finished (the webhook answers 503)."""
 
-    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0)) -> None:
+    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0), liveness=None) -> None:
         self.db = db
-        self.claims = UpdateClaims(db, takeover_after=takeover_after)
+        self.claims = UpdateClaims(db, takeover_after=takeover_after, liveness=liveness)
         self._seen = 0
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -198,13 +198,6 @@ def _optional_routers() -> list[Router]:
     return [module.get_router() for module in optional_modules(OPTIONAL_ROUTER_MODULES)]
 
 
-def create_isolation(settings: Settings, storage: BaseStorage | None = None,
-                     db: Database | None = None) -> BaseEventIsolation:
-    from bot.storage_select import make_isolation  # Redis (several processes) or in-process locks
-
-    return make_isolation(settings, storage, db.liveness if db is not None else None)
-
-
 def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | None:
     """Group-committed question log for the real QA service (its rows are ``knowledge.service.log_row``)."""
     try:
@@ -221,23 +214,27 @@ def update_takeover_after(settings: Settings) -> timedelta:
 
 
 def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
-                      storage: BaseStorage | None = None) -> Dispatcher:
-    """A new Dispatcher with new routers (a router can be attached to one dispatcher only)."""
+                      storage: BaseStorage | None = None, *, liveness=None) -> Dispatcher:
+    """A new Dispatcher with new routers (a router can be attached to one dispatcher only).
+
+    ``liveness`` (default ``db.liveness``, one per process) owns its update claims and user locks;
+    tests that play several processes on one ``Database`` give each its own."""
     from handlers import apply, common, my, questions
 
-    from bot.storage_select import make_fsm_storage
+    from bot.storage_select import make_fsm_storage, make_isolation
 
+    liveness = liveness if liveness is not None else db.liveness
     storage = storage or make_fsm_storage(settings, db)
     dp = Dispatcher(
         storage=storage,
-        events_isolation=create_isolation(settings, storage, db),
+        events_isolation=make_isolation(settings, storage, liveness),
         db=db,
         qa=qa_service,
         settings=settings,
         question_log=_question_log_writer(db, qa_service),
     )
     dp.update.outer_middleware(DbSessionMiddleware(db))
-    dp.update.outer_middleware(DedupMiddleware(db, takeover_after=update_takeover_after(settings)))
+    dp.update.outer_middleware(DedupMiddleware(db, takeover_after=update_takeover_after(settings), liveness=liveness))
     from bot.ratelimit import install as install_rate_limits
 
     install_rate_limits(dp, db, settings)

@@ -119,10 +119,10 @@ class Console:
     """One citizen chatting with the real dispatcher through the in-process Bot API."""
 
     def __init__(self, db: Database, qa, settings: Settings, *, user_id: int = CONSOLE_USER_ID) -> None:
-        self.session = LocalSession()
+        self.updates = UpdateFactory()
+        self.session = LocalSession(ids=self.updates.message_ids)  # one numbering, as in a Telegram chat
         self.bot = Bot(token="4242:CONSOLE", session=self.session)
         self.dp = create_dispatcher(db, qa, settings)
-        self.updates = UpdateFactory()
         self.user_id = user_id
         self.buttons: list[tuple[str, str]] = []
         self.button_message: SentMessage | None = None

@@ -157,6 +157,7 @@ class UpdateClaims(_Batcher):
             if alive is None:
                 return False  # an owner we cannot judge, within its lease: the old rule
             if time.monotonic() >= deadline:
+                log.warning("update %s: its owner %s is alive but has not finished it", update_id, owner)
                 raise UpdateInProgress(update_id)
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 0.5)

@@ -101,6 +101,7 @@ class PgLiveness:
                 return
             await self._connect(fresh_key=True)
             self._heartbeat = asyncio.create_task(self._beat(), name="gongkai-liveness")
+            log.info("process liveness: owner %s (PostgreSQL advisory lock)", self.owner)
 
     async def _connect(self, *, fresh_key: bool) -> None:
         from sqlalchemy.exc import DBAPIError

@@ -90,7 +90,8 @@ class UserResult:
     given: dict[str, Any] = field(default_factory=dict)  # what the citizen answered, field by field
     lost: int = 0  # updates after which the citizen saw no reply within the patience and sent again
     restarts: int = 0  # times the citizen had to start /apply again
-    caught: list[float] = field(default_factory=list)  # replies to deliveries that met the dead process
+    caught: list[float] = field(default_factory=list)  # updates in flight at the kill: kill → reply
+    refused: int = 0  # deliveries to the process while it was down (sent on to another at once)
     forgeries: int = 0
     forgeries_refused: int = 0
 
@@ -130,6 +131,7 @@ class LoadReport:
     wrong_fields: int = 0
     caught_by_kill: int = 0
     recovery_max_ms: float = 0.0
+    refused_while_down: int = 0
     forgeries: int = 0
     forgeries_refused: int = 0
     duplicate_deliveries: int = 0
@@ -149,8 +151,9 @@ class LoadReport:
             lines += [
                 f"  chaos: {self.duplicate_deliveries} updates delivered twice, forgeries refused "
                 f"{self.forgeries_refused}/{self.forgeries}, numbers gapless {self.gapless}",
-                f"  kill -9: {self.caught_by_kill} deliveries met the dead process; their replies came at most "
-                f"{self.recovery_max_ms:.0f} ms after the kill (or after sending, if later)",
+                f"  kill -9: {self.caught_by_kill} updates in flight at the kill, answered at most "
+                f"{self.recovery_max_ms:.0f} ms after it; {self.refused_while_down} deliveries refused while "
+                f"the process was down (sent on at once)",
                 f"  replies lost {self.replies_lost}, answers in a wrong field {self.wrong_fields}, "
                 f"citizens made to restart the form {self.restarts}",
             ]
@@ -270,16 +273,20 @@ class Driver:
         first = self.rng.randrange(n) if self.chaos else (user + step) % n
         return [self.bots[(first + i) % n] for i in range(n)]
 
-    async def _deliver(self, update: dict, order: list[BotProcess]) -> bool:
+    async def _deliver(self, update: dict, order: list[BotProcess]) -> str | None:
         """POST to the first process that answers (nginx ``proxy_next_upstream error``); a 503 is
-        delivered again a second later (Telegram). True when a dead process was met on the way."""
-        met_dead = False
+        delivered again a second later (Telegram). Returns how a dead process was met on the way:
+        ``"in flight"`` (it had the request when it was killed), ``"refused"`` (it was down), or None."""
+        met_dead = None
         for attempt in range(60):
             for bot in order:
                 try:
                     status = await post_update(self.http, bot.url, WEBHOOK_PATH, self.secret, update)
+                except aiohttp.ClientConnectorError:
+                    met_dead = met_dead or "refused"
+                    continue
                 except aiohttp.ClientError:
-                    met_dead = True
+                    met_dead = "in flight"
                     continue
                 if status == 200:
                     return met_dead
@@ -326,8 +333,10 @@ class Driver:
             if not isinstance(reply, Message):
                 raise Restart(f"button refused: {reply.get('text')}")
             result.latencies.append(reply.at - started)
-            if met_dead:  # recovery: from the kill (or the later send) to the reply
-                result.caught.append(reply.at - max(sent_at, self.killed[0] if self.killed else sent_at))
+            if met_dead == "in flight":  # recovery: from the kill to the reply
+                result.caught.append(reply.at - (self.killed[0] if self.killed else sent_at))
+            elif met_dead:
+                result.refused += 1
             return reply
         raise RuntimeError(f"no reply to step {step}")
 
@@ -548,6 +557,7 @@ async def run_load(*, users: int, processes: int, db_url: str, redis_url: str | 
         errors=errors, machine=machine(), chaos=chaos is not None, gapless=check.gapless,
         replies_lost=sum(r.lost for r in results), restarts=sum(r.restarts for r in results),
         wrong_fields=check.wrong_fields, caught_by_kill=len(caught), recovery_max_ms=max(caught, default=0.0) * 1000,
+        refused_while_down=sum(r.refused for r in results),
         forgeries=sum(r.forgeries for r in results), forgeries_refused=sum(r.forgeries_refused for r in results),
         duplicate_deliveries=driver.duplicate_deliveries,
     )

@@ -1,6 +1,7 @@
 """200 simulated citizens at once against two real bot processes (webhook) on PostgreSQL + Redis:
-zero lost applications, zero duplicate numbers, a receipt for everyone. Throughput and latency are
-printed (benchmark output, not asserted); ``bench/load_bench.py`` runs bigger loads."""
+zero lost applications, zero duplicate numbers, a receipt for everyone — also with one process
+killed midway. Throughput and latency are printed (benchmark output, not asserted);
+``bench/load_bench.py`` runs bigger loads."""
 
 from __future__ import annotations
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli_common import applications_app
+from bot.cli_common import OfficeGroup, applications_app
 from bot.modules import optional_modules
+from bot.texts.cli import APP_HELP, HELP_HEADINGS
+
+try:  # help pages in one language: typer's panel headings in Chinese
+    from typer import rich_utils
+
+    for _name, _text in HELP_HEADINGS.items():
+        if hasattr(rich_utils, _name):
+            setattr(rich_utils, _name, _text)
+except ImportError:  # pragma: no cover - typer without rich prints plain help
+    pass
 
 app = typer.Typer(
     name="gongkai",
-    help="gongkai — 政府信息公开 chat bot and office tools.",
+    cls=OfficeGroup,
+    help=APP_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -23,6 +34,7 @@ COMMAND_MODULES = (
     "bot.cli_staff",       # staff, reminders, applications (handling)
     "bot.cli_reports",     # report, cases, applications import/template
     "bot.cli_bot",         # run, console
+    "bot.cli_status",      # status, outcomes
 )
 
 for _module in optional_modules(COMMAND_MODULES):

@@ -24,10 +24,10 @@ def _logging(level: int) -> None:
     install(settings_secrets(get_settings()))
 
 
-def run_bot(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging"),
-            webhook: bool = typer.Option(False, "--webhook", help="Serve a webhook (GONGKAI_WEBHOOK_URL, "
-                                         "GONGKAI_WEBHOOK_SECRET) instead of long polling")) -> None:
-    """Run the Telegram bot with long polling (needs GONGKAI_BOT_TOKEN)."""
+def run_bot(verbose: bool = typer.Option(False, "--verbose", "-v", help="输出调试日志"),
+            webhook: bool = typer.Option(False, "--webhook", help="以 webhook 方式运行（需 GONGKAI_WEBHOOK_URL、"
+                                         "GONGKAI_WEBHOOK_SECRET），而不是长轮询")) -> None:
+    """运行 Telegram 机器人和期限提醒（需要 GONGKAI_BOT_TOKEN）。"""
     from bot.runner import RunError, run_polling
 
     settings = get_settings()
@@ -53,8 +53,8 @@ def run_bot(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug l
         pass
 
 
-def console(demo: bool = typer.Option(False, "--demo", help="Use a temporary database with the bundled sample report")) -> None:
-    """Chat with the bot in the terminal: no Telegram, no token."""
+def console(demo: bool = typer.Option(False, "--demo", help="使用临时数据库和内置示例年度报告（演示用）")) -> None:
+    """在终端里与机器人对话：无需 Telegram 和令牌。"""
     from bot.runner import run_console, run_demo_console
 
     _logging(logging.WARNING)

@@ -9,19 +9,21 @@ from typing import Optional
 
 import typer
 
-from bot.cli_common import fail, run
+from bot.cli_common import command_group, fail, run
 from bot.settings import get_settings
 from bot.texts import calendar as T
 from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
+from disclosure.validation import parse_date_text
 from storage.calendar import import_holidays, load_calendar, official_year_sources, recompute_open_deadlines
+from storage.handling import refresh_timeliness
 
-holidays_app = typer.Typer(help="节假日安排 / official holiday schedules: import a year, show a year.", no_args_is_help=True)
+holidays_app = command_group("节假日安排（国务院办公厅通知）：导入、查看。", no_args_is_help=True)
 
 
 def parse_date(value: str, what: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except (ValueError, AttributeError):
         fail(T.ERR_DATE.format(value=value, what=what))
 
@@ -73,6 +75,7 @@ def render_deadline(dl: Deadline) -> str:
         lines.append(T.CUSTOM_DUE.format(date=dl.custom_due))
     if dl.paused_days:
         lines.append(T.PAUSED.format(days=dl.paused_days))
+    lines.extend(T.pause_lines(dl))
     if dl.consultation_open:
         lines.append(T.CONSULTATION_OPEN)
     if dl.correction_notice_due is not None:
@@ -84,26 +87,30 @@ def render_deadline(dl: Deadline) -> str:
         lines.extend(f"  {item}" for item in _runs(dl.skipped))
     elif dl.due is not None:
         lines.append(T.SKIPPED_NONE)
+    if dl.timeliness is not None:
+        lines.append(T.TIMELINESS.format(label=T.TIMELINESS_LABEL[dl.timeliness]))
+    lines.extend(T.WARNING.format(text=w) for w in dl.warnings)
     if dl.provisional:
         lines.append(T.PROVISIONAL.format(years="、".join(str(y) for y in dl.provisional_years)))
     return "\n".join(lines)
 
 
+
 def deadline_command(
-    received: str = typer.Option(..., "--received", help="收到申请之日 (legal receipt date), YYYY-MM-DD"),
-    extend: Optional[int] = typer.Option(None, "--extend", help="延长的工作日数 (extension working days)"),
-    extend_on: Optional[str] = typer.Option(None, "--extend-on", help="延期决定日期 (default: the clock start)"),
-    pause: list[str] = typer.Option([], "--pause", help="征求意见期间 S:E (working days in (S, E] do not count); repeatable"),
+    received: str = typer.Option(..., "--received", help="收到申请之日，YYYY-MM-DD"),
+    extend: Optional[int] = typer.Option(None, "--extend", help="延长的工作日数（最多 20）"),
+    extend_on: Optional[str] = typer.Option(None, "--extend-on", help="延期决定日期（默认为起算日）"),
+    pause: list[str] = typer.Option([], "--pause", help="征求意见期间 开始:结束（其间的工作日不计入期限）；可重复"),
     correction_requested: Optional[str] = typer.Option(None, "--correction-requested", help="补正告知日期"),
-    correction_received: Optional[str] = typer.Option(None, "--correction-received", help="收到补正之日 (clock restarts)"),
-    custom_due: Optional[str] = typer.Option(None, "--custom-due", help="第三十五条另行确定的答复期限"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    correction_received: Optional[str] = typer.Option(None, "--correction-received", help="收到补正之日（期限重新起算）"),
+    custom_due: Optional[str] = typer.Option(None, "--custom-due", help="依第三十五条另行确定的答复期限"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
     roll_forward: Optional[bool] = typer.Option(
         None, "--roll-forward/--no-roll-forward",
-        help="receipt on a non-working day deemed received on the next working day (default: GONGKAI_RECEIPT_ROLL_FORWARD)",
+        help="非工作日收到的申请视为下一个工作日收到（默认取 GONGKAI_RECEIPT_ROLL_FORWARD）",
     ),
 ) -> None:
-    """Compute and explain an application's reply deadline (the same engine the bot uses)."""
+    """计算并说明一件申请的答复期限（与机器人使用同一套规则），列出跳过的非工作日。"""
     received_d = parse_date(received, "--received")
     events: list[ClockEvent] = []
     for value in pause:
@@ -123,7 +130,7 @@ def deadline_command(
         events.append(ClockEvent("custom_deadline", restart, end=new_due))
     rf = get_settings().receipt_roll_forward if roll_forward is None else roll_forward
 
-    calendar: WorkCalendar = run(load_calendar)
+    calendar: WorkCalendar = run(load_calendar, read_only=True)
     try:
         dl = compute_deadline(received_d, events, calendar, roll_forward=rf)
     except DeadlineError as exc:
@@ -135,10 +142,10 @@ def deadline_command(
 
 
 @holidays_app.command("import")
-def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,type,name (type = holiday|workday)")) -> None:
-    """Import the State Council holiday schedule; every year in the file becomes official, open deadlines are recomputed."""
+def holidays_import(file: Path = typer.Argument(..., help="CSV 文件，表头 date,type,name（type 为 holiday 放假或 workday 调休上班）")) -> None:
+    """导入国务院办公厅公布的节假日安排：文件中的年份成为正式数据，未办结申请的答复期限随之重新计算。"""
     if not file.is_file():
-        fail(T.ERR_FILE.format(path=file, error="文件不存在 / not found"))
+        fail(T.ERR_FILE.format(path=file, error="文件不存在"))
 
     async def _do(db):
         try:
@@ -148,9 +155,11 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,
         except (OSError, UnicodeDecodeError) as exc:
             return None, [T.ERR_FILE.format(path=file, error=exc)], None
         changed = await recompute_open_deadlines(db) if years else []
-        return years, None, changed
+        rederived = await refresh_timeliness(db) if years else []
+        return years, None, (changed, rederived)
 
-    years, errors, changed = run(_do)
+    years, errors, result = run(_do)
+    changed, rederived = result if result is not None else (None, [])
     if errors:
         typer.echo(T.ERR_IMPORT, err=True)
         for line in errors:
@@ -167,23 +176,28 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV with header date,
         typer.echo(T.HOLIDAYS_RECOMPUTE_CHANGED)
         for number, old, new in changed:
             typer.echo(T.HOLIDAYS_RECOMPUTE_ROW.format(number=number, old=old or "—", new=new or "—"))
+    if rederived:
+        typer.echo(T.HOLIDAYS_REDERIVED)
+        for number, old, new in rederived:
+            typer.echo(T.HOLIDAYS_RECOMPUTE_ROW.format(number=number, old=T.TIMELINESS_LABEL.get(old, old or "—"),
+                                                       new=T.TIMELINESS_LABEL.get(new, new)))
 
 
 @holidays_app.command("show")
 def holidays_show(
-    year: int = typer.Argument(..., help="year, e.g. 2027"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    year: int = typer.Argument(..., help="年份，例如 2027"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
 ) -> None:
-    """Show a year's holidays and make-up working days, and whether the year is official, packaged or provisional."""
+    """查看某年的放假和调休上班日，以及该年数据是正式、内置还是暂定。"""
     if not 1900 <= year <= 2200:
         fail(T.ERR_YEAR.format(value=year))
 
     async def _do(db):
         return await load_calendar(db), await official_year_sources(db)
 
-    calendar, sources = run(_do)
+    calendar, sources = run(_do, read_only=True)
     status = calendar.source_of_year(year)
-    days = calendar.special_days(year) if status != "provisional" else []
+    days = calendar.special_days(year)
     source = sources.get(year) or ("holiday_overrides.csv" if status == "official" else None)
     if as_json:
         typer.echo(json.dumps({

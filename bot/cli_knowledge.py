@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli_common import fail, run
+from bot.cli_common import CliError, command_group, fail, run
 from bot.settings import get_settings
+from bot.texts import cli as TC
 from bot.texts import questions as texts
 
-reports_app = typer.Typer(help="List or remove loaded annual reports.", invoke_without_command=True)
+reports_app = command_group("列出或删除已导入的年度报告。", invoke_without_command=True)
 
 
 def ingest(
-    files: list[Path] = typer.Argument(..., help="Report files: .txt, .html/.htm, .docx, .pdf"),
-    agency: Optional[str] = typer.Option(None, help="Agency name (overrides what the file says)"),
-    year: Optional[int] = typer.Option(None, help="Report year (overrides what the file says)"),
+    files: list[Path] = typer.Argument(..., help="年度报告文件：.txt、.html/.htm、.docx、.pdf（文字版）"),
+    agency: Optional[str] = typer.Option(None, help="机关名称（代替文件中识别出的名称）"),
+    year: Optional[int] = typer.Option(None, help="报告年度（代替文件中识别出的年度）"),
 ) -> None:
-    """Load annual reports into the knowledge base (all files or none)."""
+    """导入政府信息公开工作年度报告（全部导入或全部不导入；同一文本重复导入不会重复）。"""
     from knowledge.ingest import IngestBatchError, ingest_paths
 
     if year is not None and not 1990 <= year <= 2100:
@@ -44,12 +47,12 @@ def ingest(
 
 @reports_app.callback()
 def reports(ctx: typer.Context) -> None:
-    """List loaded reports (``gongkai reports remove …`` removes one)."""
+    """列出已导入的年度报告（gongkai reports remove … 删除）。"""
     if ctx.invoked_subcommand:
         return
     from knowledge.ingest import list_reports
 
-    rows = run(list_reports)
+    rows = run(list_reports, read_only=True)
     if not rows:
         typer.echo("知识库中还没有年度报告。用 gongkai ingest FILE 导入。")
         return
@@ -59,11 +62,11 @@ def reports(ctx: typer.Context) -> None:
 
 @reports_app.command("remove")
 def reports_remove(
-    report_id: Optional[int] = typer.Argument(None, help="Report id (see `gongkai reports`)"),
-    agency: Optional[str] = typer.Option(None),
-    year: Optional[int] = typer.Option(None),
+    report_id: Optional[int] = typer.Argument(None, help="报告编号（见 gongkai reports）"),
+    agency: Optional[str] = typer.Option(None, help="机关名称（与 --year 一起使用）"),
+    year: Optional[int] = typer.Option(None, help="报告年度（与 --agency 一起使用）"),
 ) -> None:
-    """Remove a report by id, or by --agency and --year."""
+    """按编号，或按 --agency 和 --year 删除一份年度报告。"""
     from knowledge.ingest import remove_reports
 
     if report_id is None and not (agency and year):
@@ -76,37 +79,56 @@ def reports_remove(
 
 
 def ask(
-    question: Optional[str] = typer.Argument(None, help="The question; without it, one question per stdin line"),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per answer"),
+    question: Optional[str] = typer.Argument(None, help="问题；不填时从标准输入每行读一个问题（在终端中会提示输入）"),
+    as_json: bool = typer.Option(False, "--json", help="每个回答输出一行 JSON：{question, answer, source, score, suggestions}"),
 ) -> None:
-    """Answer questions from the loaded reports (and log them)."""
+    """用已导入的年度报告回答问题（并记入提问记录）。"""
     from knowledge.service import QAService
 
+    if question is not None and not question.strip():
+        fail(TC.ASK_EMPTY)
     settings = get_settings()
+    interactive = question is None and stdin_is_terminal()
 
     async def go(db):
         service = await QAService.load(db, home_agency=settings.home_agency)
-        if question is not None:
-            questions = [question]
-        else:
-            questions = [line.rstrip("\r\n") for line in sys.stdin]
+        if not service.report_count:
+            raise CliError(TC.ASK_NO_REPORTS)
         answers = []
-        for q in questions:
-            if not q.strip():
-                if question is not None:
-                    break
-                continue
+        for q in question_lines(question, interactive):
             a = service.answer(q)
-            answers.append(a)
             emit(a, as_json)
+            if interactive:  # each answer is logged at once: the session may end with Ctrl-C
+                await service.log(db, a, channel="cli")
+            else:
+                answers.append(a)
         await service.log_many(db, answers, channel="cli")
-        return answers
 
-    answers = run(go)
-    if question is not None and not question.strip():
-        fail("问题为空")
-    if question is not None and answers and not answers[0].answered and not as_json:
-        raise typer.Exit(0)
+    run(go, read_only=True)
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def question_lines(question: str | None, interactive: bool) -> Iterator[str]:
+    """The question given, else one per line from stdin (prompting on a terminal, up to an empty line)."""
+    if question is not None:
+        yield question
+        return
+    if not interactive:
+        yield from (line.rstrip("\r\n") for line in sys.stdin if line.strip())
+        return
+    typer.echo(TC.ASK_INTERACTIVE, err=True)
+    while True:
+        try:
+            line = input(TC.ASK_PROMPT).strip()
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("", err=True)
+            return
+        if not line:
+            return
+        yield line
 
 
 def emit(answer, as_json: bool) -> None:
@@ -117,22 +139,23 @@ def emit(answer, as_json: bool) -> None:
     if answer.answered:
         typer.echo(answer.answer)
     else:
-        typer.echo(texts.not_found(answer.note))
+        typer.echo(texts.not_found(answer.note, answer.resolution))
         for s in answer.suggestions:
             typer.echo(f"  · {s.text}")
 
 
 def questions(
-    unanswered: bool = typer.Option(False, "--unanswered", help="Only questions the bot could not answer"),
-    days: int = typer.Option(30, help="Look back this many days"),
-    limit: int = typer.Option(100),
+    unanswered: bool = typer.Option(False, "--unanswered", help="只列出未能回答的问题（可补充到常见问题）"),
+    days: int = typer.Option(30, help="查看最近多少天"),
+    limit: int = typer.Option(100, help="最多列出多少条"),
 ) -> None:
-    """The question log — with --unanswered, what the office should add to its FAQ."""
+    """提问记录（北京时间）；加 --unanswered 只看未能回答的问题。"""
     from sqlalchemy import select
 
     from storage.models import QuestionLog
 
     since = datetime.now(timezone.utc) - timedelta(days=days)
+    local = ZoneInfo(get_settings().timezone)
 
     async def go(db):
         async with db.session() as session:
@@ -141,12 +164,16 @@ def questions(
                 query = query.where(QuestionLog.answered.is_(False))
             return list((await session.execute(query.order_by(QuestionLog.asked_at.desc()).limit(limit))).scalars())
 
-    rows = run(go)
-    for r in rows:
-        status = "已答" if r.answered else "未答"
-        typer.echo(f"{r.asked_at:%Y-%m-%d %H:%M}\t{r.channel}\t{status}\t{r.score:.0f}\t{r.text}")
+    rows = run(go, read_only=True)
     if not rows:
-        typer.echo("没有记录。")
+        typer.echo(TC.QUESTIONS_NONE)
+        return
+    typer.echo(TC.QUESTIONS_HEADER)
+    for r in rows:
+        asked = (r.asked_at if r.asked_at.tzinfo else r.asked_at.replace(tzinfo=timezone.utc)).astimezone(local)
+        status = TC.QUESTION_ANSWERED if r.answered else TC.QUESTION_UNANSWERED
+        channel = TC.QUESTION_CHANNELS.get(r.channel, r.channel)
+        typer.echo(f"{asked:%Y-%m-%d %H:%M}\t{channel}\t{status}\t{r.score:.0f}\t{r.text}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,32 +9,42 @@ from typing import Optional
 
 import typer
 
-from bot.cli_common import CliError, applications_app, fail, run
+from bot.cli_common import CliError, applications_app, command_group, fail, run
 from bot.texts import reports as T
 from disclosure.render import SUFFIXES
-from disclosure.tables import CASE_KINDS, CASE_RESULTS, FORMATS, ReportInvariantError
+from disclosure.validation import parse_date_text
+from disclosure.tables import CASE_KINDS, CASE_RESULTS, CASES_BY, FORMATS, ReportInvariantError, layout_for_year
 
-cases_app = typer.Typer(help="行政复议 / 行政诉讼 / 举报投诉 cases (Table 四, legacy §四–六).", no_args_is_help=True)
+cases_app = command_group("行政复议、行政诉讼、举报投诉案件（表四；2019 年以前统计表第四至六部分）。", no_args_is_help=True)
 
 
 def _date(value: str, what: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date_text(value)
     except (ValueError, AttributeError):
         fail(f"{what} 日期格式不正确：{value}（应为 YYYY-MM-DD）")
 
 
 def report(
-    year: int = typer.Option(..., "--year", help="Report year, e.g. 2026."),
-    fmt: str = typer.Option("2021", "--format", help="2021 (current), 2019 (trial) or legacy (pre-2019)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the tables as JSON."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write .xlsx, .docx, .md or .png (chart)."),
+    year: int = typer.Option(..., "--year", help="报告年度，例如 2026"),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", help="格式：2021（现行）、2019（试行）、legacy（2019 年以前统计表）；默认按年度选用"),
+    cases_by: Optional[str] = typer.Option(
+        None, "--cases-by", help="表四计数口径：filing（按申请/起诉年度，默认，GONGKAI_CASES_COUNT_BY）或 decision（按决定年度）"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出各表"),
+    out: Optional[Path] = typer.Option(None, "--out", help="写入文件：.xlsx、.docx、.md 或 .png（图表），按扩展名"),
 ) -> None:
-    """The year's official statistics tables from the log (checked invariants)."""
+    """由办理记录生成年度报告统计表（表三、表四），并校验勾稽关系。"""
+    if fmt is None:
+        fmt = layout_for_year(year)
     if fmt not in FORMATS:
         fail(T.REPORT_BAD_FORMAT.format(fmt=fmt))
+    if cases_by is not None and cases_by not in CASES_BY:
+        fail(T.REPORT_BAD_CASES_BY.format(value=cases_by))
     if out is not None and out.suffix.lower() not in SUFFIXES:
         fail(T.REPORT_BAD_SUFFIX.format(suffix=out.suffix or out.name))
+    if out is not None and not out.absolute().parent.is_dir():
+        fail(T.REPORT_NO_FOLDER.format(folder=out.absolute().parent))
     if not 1990 <= year <= 2200:
         fail(T.REPORT_BAD_YEAR)
 
@@ -42,11 +52,11 @@ def report(
         from storage.statistics import build_report
 
         try:
-            return await build_report(db, year, fmt)
+            return await build_report(db, year, fmt, cases_by=cases_by)
         except ReportInvariantError as exc:
             raise CliError(T.REPORT_INVARIANT.format(details="\n".join(exc.violations)))
 
-    tables = run(go)
+    tables = run(go, read_only=True)
     if out is not None:
         from disclosure.render import write
 
@@ -64,12 +74,12 @@ def report(
 
 
 def cases_add(
-    kind: str = typer.Argument(..., help=f"One of: {', '.join(CASE_KINDS)}."),
-    filed: str = typer.Option(..., "--filed", help="Filing date YYYY-MM-DD (申请复议/起诉/举报之日)."),
-    application: Optional[str] = typer.Option(None, "--application", help="Linked application number or id."),
-    note: Optional[str] = typer.Option(None, "--note"),
+    kind: str = typer.Argument(..., help="案件类型：" + "、".join(f"{k}（{v}）" for k, v in CASE_KINDS.items())),
+    filed: str = typer.Option(..., "--filed", help="申请复议、起诉或举报之日，YYYY-MM-DD"),
+    application: Optional[str] = typer.Option(None, "--application", help="关联的申请编号或 id"),
+    note: Optional[str] = typer.Option(None, "--note", help="备注"),
 ) -> None:
-    """Log a new case (pending until closed)."""
+    """登记一件案件（审结前为“尚未审结”）。"""
     filed_d = _date(filed, "--filed")
 
     async def go(db):
@@ -85,11 +95,11 @@ def cases_add(
 
 
 def cases_close(
-    case_id: int = typer.Argument(..., help="Case id (from `gongkai cases list`)."),
-    result: str = typer.Option(..., "--result", help=f"One of: {', '.join(CASE_RESULTS)}."),
-    decided: str = typer.Option(..., "--decided", help="Decision date YYYY-MM-DD."),
+    case_id: int = typer.Argument(..., help="案件编号（见 gongkai cases list）"),
+    result: str = typer.Option(..., "--result", help="审结结果：" + "、".join(f"{k}（{v}）" for k, v in CASE_RESULTS.items())),
+    decided: str = typer.Option(..., "--decided", help="审结日期，YYYY-MM-DD"),
 ) -> None:
-    """Record the decision of a case."""
+    """登记案件的审结结果。"""
     decided_d = _date(decided, "--decided")
 
     async def go(db):
@@ -105,12 +115,12 @@ def cases_close(
 
 
 def cases_list(
-    year: Optional[int] = typer.Option(None, "--year", help="Cases filed in this year."),
-    kind: Optional[str] = typer.Option(None, "--kind"),
-    pending: bool = typer.Option(False, "--pending", help="Only cases not yet decided."),
-    as_json: bool = typer.Option(False, "--json"),
+    year: Optional[int] = typer.Option(None, "--year", help="只列出该年度立案的案件"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="案件类型：" + "、".join(CASE_KINDS)),
+    pending: bool = typer.Option(False, "--pending", help="只列出尚未审结的案件"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
 ) -> None:
-    """List cases."""
+    """列出案件。"""
     if kind is not None and kind not in CASE_KINDS:
         fail(T.CASE_ERR_KIND.format(kind=kind, known="、".join(CASE_KINDS)))
 
@@ -119,7 +129,7 @@ def cases_list(
 
         return await list_cases(db, year=year, kind=kind, pending=pending)
 
-    cases = run(go)
+    cases = run(go, read_only=True)
     if as_json:
         typer.echo(json.dumps([
             {"id": c.id, "kind": c.kind, "filed_date": c.filed_date.isoformat(),
@@ -136,9 +146,9 @@ def cases_list(
 
 
 def applications_import(
-    ledger: Path = typer.Argument(..., help="The office's 台账 (.xlsx or .csv); see `gongkai applications template`."),
+    ledger: Path = typer.Argument(..., help="办理台账（.xlsx 或 .csv），格式见 gongkai applications template"),
 ) -> None:
-    """Import past applications from a ledger: all rows or none, bad rows reported by row number."""
+    """从台账导入以往的申请：全部导入或全部不导入，有误的行按行号列出。"""
     if not ledger.exists():
         fail(T.LEDGER_READ_ERROR.format(path=ledger, error="文件不存在"))
 
@@ -158,9 +168,9 @@ def applications_import(
 
 
 def applications_template(
-    out: Path = typer.Argument(Path("台账模板.xlsx"), help="Where to write the template (.xlsx or .csv)."),
+    out: Path = typer.Argument(Path("台账模板.xlsx"), help="模板文件（.xlsx 或 .csv）"),
 ) -> None:
-    """Write an empty ledger with the recognised column headers (and a 说明 sheet for .xlsx)."""
+    """生成空白台账模板，含可识别的列名（.xlsx 另附“说明”工作表）。"""
     from storage.ledger import LedgerError, write_template
 
     try:

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     redis_prefix: str = "gongkai"  # namespace of this deployment's keys in a shared Redis
     timezone: str = "Asia/Shanghai"
     receipt_roll_forward: bool = False
+    # arts. 32, 34: the third party / agency has 15 working days; this many more are allowed for the
+    # letters' transit before a longer consultation pause needs a recorded reason
+    consultation_transit_days: int = Field(default=5, ge=0, le=30)
+    # Table 四: count cases by filing year (default) or by decision year (see docs/statistics.md)
+    cases_count_by: str = "filing"
     reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [5, 1])
     reminder_interval_minutes: int = 15
     digest_hour: int = 9
@@ -46,6 +51,14 @@ class Settings(BaseSettings):
             return [int(p) for p in parts if p]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("cases_count_by")
+    @classmethod
+    def _cases_mode(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("filing", "decision"):
+            raise ValueError("GONGKAI_CASES_COUNT_BY must be filing or decision")
         return value
 
     @property

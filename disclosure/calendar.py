@@ -8,8 +8,10 @@ Source order for one day (domain.md §5.4):
    (Mon–Fri work, Sat/Sun rest);
 3. ``chinese_calendar`` when it has data for the year (it raises ``NotImplementedError`` outside its
    range — that never escapes this module);
-4. the **provisional** fallback: Mon–Fri work, Sat/Sun rest. Deadlines touching such a year are
-   flagged provisional (暂定) by the deadline engine.
+4. the **provisional** fallback: the statutory holidays of 《全国年节及纪念日放假办法》 computed in
+   advance (fixed dates; 春节, 端午, 中秋 from the lunar calendar; 清明 from the solar terms), other
+   Mon–Fri days work, Sat/Sun rest. Only the State Council's swaps (调休) are unknown until its
+   notice. Deadlines touching such a year are flagged provisional (暂定) by the deadline engine.
 
 Pure: no database, no aiogram.
 """
@@ -17,12 +19,14 @@ Pure: no database, no aiogram.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import chinese_calendar
+from lunar_python import Lunar
 
 HOLIDAY = "holiday"
 WORKDAY = "workday"
@@ -48,6 +52,58 @@ _PACKAGE_NAMES = {
 }
 
 
+# --- statutory holidays known in advance (《全国年节及纪念日放假办法》) ----------------------------
+
+NEW_YEAR, SPRING, QINGMING, LABOUR, DRAGON_BOAT, MID_AUTUMN, NATIONAL = (
+    "元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+
+
+def _lunar(year: int, month: int, day: int) -> date:
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _qingming(year: int) -> date:
+    """清明: the day the sun reaches 15° ecliptic longitude (a solar term), in Beijing time."""
+    term = Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"]
+    return date(term.getYear(), term.getMonth(), term.getDay())
+
+
+@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The days off for everyone under the 放假办法 in force in ``year`` (no swaps, no in-lieu days).
+
+    - from 2025 (2024 revision): 元旦 1; 春节 4 (除夕–初三); 清明 1; 劳动节 2 (1–2 May); 端午 1; 中秋 1; 国庆 3
+    - 2014–2024 (2013 revision): 春节 初一–初三; 劳动节 1 May
+    - 2008–2013 (2007 revision): 春节 除夕–初二; 劳动节 1 May
+    - before 2008 (1999 text): 元旦 1; 春节 初一–初三; 劳动节 1–3 May; 国庆 1–3 Oct (no 清明/端午/中秋)
+    """
+    new_year = _lunar(year, 1, 1)
+    eve = new_year - timedelta(days=1)
+    days: dict[date, str] = {date(year, 1, 1): NEW_YEAR}
+    if year >= 2025:
+        spring = [eve] + [new_year + timedelta(days=i) for i in range(3)]
+        labour = [date(year, 5, 1), date(year, 5, 2)]
+    elif year >= 2014:
+        spring = [new_year + timedelta(days=i) for i in range(3)]
+        labour = [date(year, 5, 1)]
+    elif year >= 2008:
+        spring = [eve, new_year, new_year + timedelta(days=1)]
+        labour = [date(year, 5, 1)]
+    else:
+        spring = [new_year + timedelta(days=i) for i in range(3)]
+        labour = [date(year, 5, i) for i in (1, 2, 3)]
+    # 除夕 can fall in the previous calendar year only in theory (never since 1900); keep the year's own days.
+    days.update({d: SPRING for d in spring if d.year == year})
+    days.update({d: LABOUR for d in labour})
+    if year >= 2008:
+        days[_qingming(year)] = QINGMING
+        days[_lunar(year, 5, 5)] = DRAGON_BOAT
+        days[_lunar(year, 8, 15)] = MID_AUTUMN
+    days.update({date(year, 10, i): NATIONAL for i in (1, 2, 3)})
+    return days
+
+
 class CalendarDataMissing(Exception):
     """Raised only where a caller asks for official data that does not exist (never by lookups)."""
 
@@ -68,6 +124,20 @@ def _package_range() -> tuple[int, int]:
 
 
 _PACKAGE_RANGE = _package_range()
+
+# Bump when statutory_holidays() changes (a new 放假办法): derived figures are then recomputed.
+FALLBACK_RULES = "fangjia-banfa-2024"
+
+
+@lru_cache(maxsize=1)
+def _package_digest() -> str:
+    """Digest of the installed chinese_calendar data (a new release changes deadlines)."""
+    h = hashlib.sha256()
+    for name in ("holidays", "workdays", "in_lieu_days"):
+        table = getattr(chinese_calendar, name, None) or {}
+        for d in sorted(table):
+            h.update(f"{name}:{d.isoformat()}:{table[d]}".encode())
+    return h.hexdigest()
 
 
 def _package_name(raw: object) -> str:
@@ -127,6 +197,15 @@ class WorkCalendar:
         """The year range covered by the installed chinese_calendar package."""
         return _PACKAGE_RANGE
 
+    def fingerprint(self) -> str:
+        """Changes whenever any working-day answer may change: overrides, official years, the
+        chinese_calendar data, the provisional fallback's rules."""
+        h = hashlib.sha256()
+        h.update(f"{FALLBACK_RULES}|{_package_digest()}|{sorted(self._official_years)}".encode())
+        for d, (kind, name) in sorted(self._overrides.items()):
+            h.update(f"{d.isoformat()}:{kind}:{name}".encode())
+        return h.hexdigest()[:16]
+
     def is_packaged_year(self, year: int) -> bool:
         low, high = _PACKAGE_RANGE
         return low <= year <= high
@@ -159,7 +238,11 @@ class WorkCalendar:
             result = (d.weekday() < 5, None)
         else:
             packaged = _package_lookup(d)
-            result = packaged if packaged is not None else (d.weekday() < 5, None)
+            if packaged is not None:
+                result = packaged
+            else:
+                name = statutory_holidays(d.year).get(d)
+                result = (False, name) if name else (d.weekday() < 5, None)
         self._cache[d] = result
         return result
 

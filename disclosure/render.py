@@ -38,6 +38,7 @@ class Grid:
     n_cols: int
     cells: list[Cell]
     widths: tuple[float, ...]  # relative column widths
+    notes: tuple[str, ...] = ()  # lines printed under the table (not part of the official grid)
 
 
 def _table3_paths(fmt: str) -> list[tuple[str, list[str]]]:
@@ -116,7 +117,7 @@ def table4_grid(tables: ReportTables) -> Grid:
             cells.append(Cell(2, col, label, kind="header"))
             cells.append(Cell(3, col, tables.table4[f"{prefix}_{res}"], kind="number"))
             col += 1
-    return Grid(TABLE4_TITLE, 4, col, cells, (2.3,) * col)
+    return Grid(TABLE4_TITLE, 4, col, cells, (2.3,) * col, tuple(tables.footnotes()))
 
 
 def legacy_grid(tables: ReportTables) -> Grid:
@@ -133,7 +134,7 @@ def legacy_grid(tables: ReportTables) -> Grid:
             cells.append(Cell(r, 1, ""))
             cells.append(Cell(r, 2, ""))
         r += 1
-    return Grid(LEGACY_TITLE, r, 3, cells, (16, 2, 3))
+    return Grid(LEGACY_TITLE, r, 3, cells, (16, 2, 3), tuple(tables.footnotes()))
 
 
 def grids(tables: ReportTables) -> list[Grid]:
@@ -186,6 +187,10 @@ def write_xlsx(tables: ReportTables, path: str | Path) -> Path:
             if cell.rowspan > 1 or cell.colspan > 1:
                 ws.merge_cells(start_row=off + cell.row, start_column=cell.col + 1,
                                end_row=off + cell.row + cell.rowspan - 1, end_column=cell.col + cell.colspan)
+        for i, note in enumerate(grid.notes):
+            row = off + grid.n_rows + 1 + i
+            ws.cell(row, 1, note).alignment = Alignment(horizontal="left")
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=grid.n_cols)
         for c, w in enumerate(grid.widths, 1):
             ws.column_dimensions[get_column_letter(c)].width = w * 4
         # openpyxl cannot auto-fit: give wrapped cells room (about 15 pt per text line)
@@ -264,6 +269,8 @@ def write_docx(tables: ReportTables, path: str | Path) -> Path:
             para = target.paragraphs[0]
             para.alignment = WD_ALIGN_PARAGRAPH.LEFT if cell.kind == "label" else WD_ALIGN_PARAGRAPH.CENTER
             _docx_font(para.add_run(str(cell.text)), 9 if grid.n_cols > 3 else 10.5, bold=cell.kind == "header")
+        for note in grid.notes:
+            _docx_font(doc.add_paragraph().add_run(note), 10.5)
         doc.add_paragraph()
     path = Path(path)
     doc.save(path)
@@ -280,7 +287,8 @@ def to_markdown(tables: ReportTables) -> str:
             label = "\u3000" * row.level + row.label
             lines.append(f"| {label} | {row.unit if row.data else ''} | "
                          f"{tables.rows[row.key] if row.data else ''} |")
-        return "\n".join(lines) + "\n"
+        notes = tables.footnotes()
+        return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
     lines += [f"## {TABLE3_TITLE}", "", TABLE3_NOTE, ""]
     head = [c.label if c.parent is None else f"{c.parent}：{c.label}" for c in COLUMNS]
     lines.append("| 项目 | " + " | ".join(head) + " |")
@@ -300,7 +308,8 @@ def to_markdown(tables: ReportTables) -> str:
     lines.append("|" + "---:|" * len(head4))
     lines.append("| " + " | ".join(str(tables.table4[f"{p}_{r}"]) for _, _, p in TABLE4_GROUPS
                                    for r, _ in TABLE4_RESULTS) + " |")
-    return "\n".join(lines) + "\n"
+    notes = tables.footnotes()
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
 
 
 def write_markdown(tables: ReportTables, path: str | Path) -> Path:

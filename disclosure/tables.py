@@ -13,10 +13,13 @@ Counting rules (docs/statistics.md explains each):
 4. 结转下年度 (``carried_out``): received by 31 Dec and not closed by 31 Dec; equals next year's
    ``carried_in`` by construction.
 5. One application = one count, in the column of its applicant type at receipt.
-6. 按时办结: closed on/before ``original_due``; 延期办结: later, but an approved extension exists and
-   it closed on/before ``reply_due``; 逾期办结: everything else closed (reported, never hidden).
+6. 按时/延期/逾期办结: derived from the application's events by the deadline engine
+   (``disclosure.deadlines.Deadline.timeliness``) and passed in as ``AppRecord.timeliness``;
+   逾期 is reported (under the legacy table, in ``extras``), never hidden.
 7. Table 四 / legacy §四–六: cases filed in the year; a result counts only when decided by 31 Dec,
-   otherwise 尚未审结.
+   otherwise 尚未审结. Cases of earlier years decided in the year are listed next to the table
+   (``extras["cases_decided_from_earlier_years"]``), or counted under their result with
+   ``cases_by="decision"``.
 """
 
 from __future__ import annotations
@@ -158,8 +161,6 @@ LEGACY_ROWS: tuple[Row, ...] = (
     Row("apps_closed", "（二）申请办结数", 1),
     Row("apps_closed.on_time", "1.按时办结数", 2),
     Row("apps_closed.extended", "2.延期办结数", 2),
-    # Not in the official table: closings after the deadline are reported, never hidden.
-    Row("apps_closed.late", "（补充）逾期办结数", 2),
     Row("replies", "（三）申请答复数", 1),
     Row("replies.already_public", "1.属于已主动公开范围数", 2),
     Row("replies.granted", "2.同意公开答复数", 2),
@@ -189,6 +190,18 @@ LEGACY_ROWS: tuple[Row, ...] = (
     Row("complaints.other", "（三）其他情形数", 1),
 )
 LEGACY_KEYS: tuple[str, ...] = tuple(r.key for r in LEGACY_ROWS if r.data)
+# Supplementary figures printed under the legacy table (the official rows have no place for them).
+LEGACY_NOTE_KEYS: tuple[str, ...] = ("apps_closed.late", "reviews.pending", "lawsuits.pending", "complaints.pending")
+LEGACY_NOTES = {
+    "apps_closed.late": "注：本年办结的申请中，逾期办结 {n} 件（按时办结、延期办结之外，原表无此栏）。",
+    "reviews.pending": "注：本年行政复议尚未审结 {n} 件（不计入第四项）。",
+    "lawsuits.pending": "注：本年行政诉讼尚未审结 {n} 件（不计入第五项）。",
+    "complaints.pending": "注：本年被举报投诉尚未办结 {n} 件（不计入第六项）。",
+}
+EARLIER_CASES_NOTE = "注：以前年度立案、本年审结的案件（{mode}）："
+EARLIER_CASES_MODE = {"filing": "按立案年度统计，未计入上表", "decision": "按审结年度统计，已计入上表"}
+EARLIER_CASE_LINE = "{kind}（{filed} 立案，{decided} 审结）：{result}"
+FEES_NOTE = "六、其他需要报告的事项（参考）：本年度收取信息处理费 {applications} 件，共计 {amount} 元。"
 
 
 class ReportInvariantError(ValueError):
@@ -215,6 +228,7 @@ class AppRecord:
     original_due: date | None = None
     reply_due: date | None = None
     extended: bool = False  # an approved "extension" event exists
+    timeliness: str | None = None  # derived from the events by the deadline engine (rule 6)
 
 
 @dataclass(frozen=True)
@@ -223,12 +237,19 @@ class CaseRecord:
     filed_date: date
     decided_date: date | None = None
     result: str | None = None
+    case_id: int | None = None
+
+
+CASES_BY = ("filing", "decision")
 
 
 def timeliness(rec: AppRecord) -> str:
-    """'on_time', 'extended' or 'late' for a closed application (rule 6)."""
+    """'on_time', 'extended' or 'late' for a closed application (rule 6): the engine-derived value
+    when given; otherwise from the stored due dates (a missing due date is never on time)."""
     if rec.closed_date is None:
         raise ValueError("timeliness of an open application")
+    if rec.timeliness is not None:
+        return rec.timeliness
     if rec.original_due is not None and rec.closed_date <= rec.original_due:
         return "on_time"
     if rec.extended and rec.reply_due is not None and rec.closed_date <= rec.reply_due:
@@ -247,16 +268,22 @@ class Aggregates:
     closed: Counter = field(default_factory=Counter)  # (applicant_type, outcome, timeliness, month) -> n
     carried_out: Counter = field(default_factory=Counter)  # applicant_type -> n
     cases: Counter = field(default_factory=Counter)  # (kind, result or 'pending') -> n
+    # cases filed before the year and decided in it: (case id, kind, filed, decided, result)
+    earlier_cases: list = field(default_factory=list)
+    cases_by: str = "filing"
+    fees: Counter = field(default_factory=Counter)  # "applications" -> n, "amount_fen" -> total in fen
 
     def add(self, other: Aggregates) -> None:
-        for name in ("new_received", "carried_in", "closed", "carried_out", "cases"):
+        for name in ("new_received", "carried_in", "closed", "carried_out", "cases", "fees"):
             getattr(self, name).update(getattr(other, name))
+        self.earlier_cases.extend(other.earlier_cases)
 
 
-def aggregate_records(year: int, apps: Iterable[AppRecord], cases: Iterable[CaseRecord] = ()) -> Aggregates:
+def aggregate_records(year: int, apps: Iterable[AppRecord], cases: Iterable[CaseRecord] = (),
+                      cases_by: str = "filing") -> Aggregates:
     """Reference implementation of counting rules 1–7 over plain records (a Python loop)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    agg = Aggregates(year)
+    agg = Aggregates(year, cases_by=cases_by)
     for a in apps:
         if start <= a.receipt_date <= end:
             agg.new_received[(a.applicant_type, a.channel, a.receipt_date.month)] += 1
@@ -270,6 +297,12 @@ def aggregate_records(year: int, apps: Iterable[AppRecord], cases: Iterable[Case
         if start <= c.filed_date <= end:
             decided = c.result is not None and c.decided_date is not None and c.decided_date <= end
             agg.cases[(c.kind, c.result if decided else "pending")] += 1
+        elif c.filed_date < start and c.result is not None and c.decided_date is not None \
+                and start <= c.decided_date <= end:
+            agg.earlier_cases.append((c.case_id, c.kind, c.filed_date, c.decided_date, c.result))
+            if cases_by == "decision":
+                agg.cases[(c.kind, c.result)] += 1
+    agg.earlier_cases.sort(key=lambda t: (t[3], t[2], t[0] or 0))
     return agg
 
 
@@ -282,13 +315,29 @@ class ReportTables:
     table3: dict[str, dict[str, int]] = field(default_factory=dict)
     table4: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)  # legacy: supplementary figures under the table
     # Not part of the official tables: per-month channel counts, outcome counts, timeliness.
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         if self.format == "legacy":
-            return {"year": self.year, "format": self.format, "rows": dict(self.rows)}
+            return {"year": self.year, "format": self.format, "rows": dict(self.rows), "notes": dict(self.notes)}
         return {"year": self.year, "format": self.format, "table3": self.table3, "table4": dict(self.table4)}
+
+    def footnotes(self) -> list[str]:
+        """Lines printed under the tables: legacy supplementary figures, cases of earlier years
+        decided this year, fees charged (for 六、其他需要报告的事项)."""
+        lines = [LEGACY_NOTES[k].format(n=n) for k, n in self.notes.items() if n]
+        earlier = self.extras.get("cases_decided_from_earlier_years") or []
+        if earlier:
+            lines.append(EARLIER_CASES_NOTE.format(mode=EARLIER_CASES_MODE[self.extras.get("cases_by", "filing")]))
+            lines += ["\u3000" + EARLIER_CASE_LINE.format(kind=CASE_KINDS[c["kind"]], filed=c["filed_date"],
+                                                          decided=c["decided_date"], result=CASE_RESULTS[c["result"]])
+                      for c in earlier]
+        fees = self.extras.get("fees") or {}
+        if fees.get("applications"):
+            lines.append(FEES_NOTE.format(**fees))
+        return lines
 
 
 def _check_known(agg: Aggregates) -> list[str]:
@@ -342,14 +391,20 @@ def build_table4(agg: Aggregates) -> dict[str, int]:
     return cells
 
 
-def build_legacy(agg: Aggregates) -> dict[str, int]:
+def build_legacy(agg: Aggregates) -> tuple[dict[str, int], dict[str, int]]:
+    """The official rows of the pre-2019 table, and the supplementary figures printed under it
+    (逾期办结; cases not yet decided — §四–§六 count decided cases, so each total is its three rows)."""
     rows = {k: 0 for k in LEGACY_KEYS}
+    notes = {k: 0 for k in LEGACY_NOTE_KEYS}
     for (_t, ch, _m), n in agg.new_received.items():
         rows["apps_received"] += n
         rows[f"apps_received.{ch}"] += n
     for (_t, code, timely, _m), n in agg.closed.items():
         rows["apps_closed"] += n
-        rows[f"apps_closed.{timely}"] += n
+        if timely == "late":
+            notes["apps_closed.late"] += n
+        else:
+            rows[f"apps_closed.{timely}"] += n
         rows["replies"] += n
         leg = outcome(code).legacy_row
         if leg is not None:
@@ -359,11 +414,13 @@ def build_legacy(agg: Aggregates) -> dict[str, int]:
     for (kind, res), n in agg.cases.items():
         parent = {"review": "reviews", "lit_direct": "lawsuits", "lit_after_review": "lawsuits",
                   "complaint": "complaints"}[kind]
+        if res == "pending":
+            notes[f"{parent}.pending"] += n
+            continue
         rows[parent] += n
-        if res != "pending":
-            sub = "upheld_or_dismissed" if parent == "lawsuits" and res == "upheld" else res
-            rows[f"{parent}.{sub}"] += n
-    return rows
+        sub = "upheld_or_dismissed" if parent == "lawsuits" and res == "upheld" else res
+        rows[f"{parent}.{sub}"] += n
+    return rows, notes
 
 
 def check_table3(table: Mapping[str, Mapping[str, int]], fmt: str) -> list[str]:
@@ -406,23 +463,23 @@ def check_table4(cells: Mapping[str, int]) -> list[str]:
     return out
 
 
-def check_legacy(rows: Mapping[str, int]) -> list[str]:
+def check_legacy(rows: Mapping[str, int], notes: Mapping[str, int] | None = None) -> list[str]:
     out = []
+    notes = notes or {}
 
-    def expect(parent: str, children: list[str]) -> None:
-        s = sum(rows[c] for c in children)
+    def expect(parent: str, children: list[str], extra: int = 0) -> None:
+        s = sum(rows[c] for c in children) + extra
         if s != rows[parent]:
-            out.append(f"row {parent}: {rows[parent]} ≠ sum of {', '.join(children)} = {s}")
+            out.append(f"row {parent}: {rows[parent]} ≠ sum of {', '.join(children)}"
+                       f"{' + ' + str(extra) + ' (note)' if extra else ''} = {s}")
 
     expect("apps_received", [f"apps_received.{c}" for c in CHANNELS])
-    expect("apps_closed", ["apps_closed.on_time", "apps_closed.extended", "apps_closed.late"])
+    expect("apps_closed", ["apps_closed.on_time", "apps_closed.extended"], notes.get("apps_closed.late", 0))
     expect("replies.refused", [k for k in LEGACY_KEYS if k.startswith("replies.refused.")])
     if rows["replies"] != rows["apps_closed"]:
         out.append(f"row replies: {rows['replies']} ≠ apps_closed {rows['apps_closed']}")
     for parent in ("reviews", "lawsuits", "complaints"):
-        subs = [k for k in LEGACY_KEYS if k.startswith(parent + ".")]
-        if sum(rows[k] for k in subs) > rows[parent]:
-            out.append(f"row {parent}: sub-rows exceed the total {rows[parent]}")
+        expect(parent, [k for k in LEGACY_KEYS if k.startswith(parent + ".")])
     return out
 
 
@@ -440,8 +497,8 @@ def build_tables(agg: Aggregates, fmt: str, *, prior_carried_out: Mapping[str, i
     tables = ReportTables(agg.year, fmt)
     tables.extras = extras(agg)
     if fmt == "legacy":
-        tables.rows = build_legacy(agg)
-        problems = check_legacy(tables.rows)
+        tables.rows, tables.notes = build_legacy(agg)
+        problems = check_legacy(tables.rows, tables.notes)
         # the same conservation law as Table 三, over all applicants
         t3 = build_table3(agg, "2021")
         problems += [p for p in check_table3(t3, "2021") if p.startswith("column total")]
@@ -470,15 +527,30 @@ def extras(agg: Aggregates) -> dict[str, Any]:
     for (_t, code, tm, _m), n in agg.closed.items():
         outcomes[code] += n
         timely[tm] += n
+    fen = agg.fees.get("amount_fen", 0)
     return {
         "received_by_month_channel": by_month,
         "closed_by_outcome": {c: outcomes[c] for c in OUTCOMES if outcomes[c]},
         "timeliness": dict(timely),
         "new_received": sum(agg.new_received.values()),
         "closed": sum(agg.closed.values()),
+        "cases_by": agg.cases_by,
+        "cases_decided_from_earlier_years": [
+            {"id": cid, "kind": kind, "filed_date": filed.isoformat(), "decided_date": decided.isoformat(),
+             "result": result} for cid, kind, filed, decided, result in agg.earlier_cases],
+        "fees": {"applications": agg.fees.get("applications", 0), "amount": f"{fen // 100}.{fen % 100:02d}"},
     }
 
 
-def compute_report(year: int, fmt: str, apps: Iterable[AppRecord], cases: Iterable[CaseRecord] = ()) -> ReportTables:
+def layout_for_year(year: int) -> str:
+    """The statistics layout of a report year: the pre-2019 table before 2019, the 2019 trial format
+    for the 2019 and 2020 reports, the 2021 format from the 2021 report on."""
+    if year < 2019:
+        return "legacy"
+    return "2019" if year <= 2020 else "2021"
+
+
+def compute_report(year: int, fmt: str, apps: Iterable[AppRecord], cases: Iterable[CaseRecord] = (),
+                   cases_by: str = "filing") -> ReportTables:
     """Whole pipeline over plain records (reference path; the database path is storage.statistics)."""
-    return build_tables(aggregate_records(year, list(apps), cases), fmt)
+    return build_tables(aggregate_records(year, list(apps), cases, cases_by), fmt)

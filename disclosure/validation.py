@@ -106,6 +106,19 @@ def normalize_email(value: str) -> str | None:
     return s
 
 
+_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def parse_date_text(value: str) -> date:
+    """A date typed by staff: ``2026-09-28``, ``2026/09/28``, ``2026.9.28`` or ``2026年9月28日``
+    (full-width digits too). Raises ValueError for anything else or an impossible date."""
+    text = str(value).translate(_FULLWIDTH).strip()
+    m = _DATE_RE.fullmatch(text)
+    if not m:
+        raise ValueError(text)
+    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
 def mask_id(value: str | None) -> str:
     """``110101199003071234`` → ``1101**********1234`` (first and last four kept)."""
     if not value:

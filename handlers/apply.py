@@ -35,8 +35,12 @@ from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardButt
 from bot.settings import Settings
 from bot.texts import applications as T
 from bot.texts import common as C
-from disclosure.validation import mask_id, mask_phone, normalize_email, normalize_phone, normalize_resident_id, normalize_uscc
-from storage.applications import ApplicationDraft, create_application, current_deadline, find_by_idempotency_key
+from disclosure.validation import mask_id, mask_phone
+from storage import applications as A
+from storage.applications import (
+    MAX_DESCRIPTION, MIN_DESCRIPTION, ApplicationDraft, DraftError, FieldError, create_application, current_deadline,
+    find_by_idempotency_key,
+)
 from storage.db import Database
 from storage.models import Application
 
@@ -45,14 +49,7 @@ log = logging.getLogger(__name__)
 FORM = "form"
 DRAFT_ID = "draft_id"
 ASKED = "asked"  # {"step": the step whose prompt the citizen was shown, "msg": that prompt's message id}
-MAX_NAME_PERSON = 50
-MAX_NAME_ORG = 100
-MAX_ADDRESS = 200
-MIN_DESCRIPTION = 5
-MAX_DESCRIPTION = 2000
-MAX_DOC_NUMBER = 50
 MAX_INPUT = 4096
-_OTHER_ID_RE = re.compile(r"^[A-Za-z0-9\-]{5,30}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -275,40 +272,29 @@ def _match(text: str, options: dict[str, str]) -> str | None:
     return None
 
 
+# Typed answers go through the same rules as every other entry point (storage.applications).
+_TEXT_RULES = {
+    "name": lambda t, form: A.clean_name(t, is_org(form)),
+    "org_code": lambda t, form: A.clean_org_code(t),
+    "id_number": lambda t, form: A.clean_id_number(t, form.get("id_type")),
+    "phone": lambda t, form: A.clean_phone(t),
+    "email": lambda t, form: A.clean_email(t),
+    "address": lambda t, form: A.clean_address(t),
+    "description": lambda t, form: A.clean_description(t),
+    "doc_number": lambda t, form: A.clean_doc_number(t),
+}
+
+
 def validate(step: str, text: str, form: dict, required: bool) -> tuple[object, str | None]:
     t = _clean(text)
-    if step == "name":
-        limit = MAX_NAME_ORG if is_org(form) else MAX_NAME_PERSON
-        if not t or len(t) > limit or "\n" in t:
-            return None, T.BAD_NAME.format(limit=limit)
-        return t, None
-    if step == "org_code":
-        code = normalize_uscc(t)
-        return (code, None) if code else (None, T.BAD_ORG_CODE)
-    if step == "id_number":
-        if form.get("id_type") == "resident_id":
-            number = normalize_resident_id(t)
-            return (number, None) if number else (None, T.BAD_RESIDENT_ID)
-        compact = t.replace(" ", "").upper()
-        return (compact, None) if _OTHER_ID_RE.match(compact) else (None, T.BAD_ID_NUMBER)
-    if step == "phone":
-        phone = normalize_phone(t)
-        return (phone, None) if phone else (None, T.BAD_PHONE)
-    if step == "email":
-        email = normalize_email(t)
-        return (email, None) if email else (None, T.BAD_EMAIL_REQUIRED if required else T.BAD_EMAIL)
-    if step == "address":
-        if not (5 <= len(t) <= MAX_ADDRESS):
-            return None, T.BAD_ADDRESS.format(limit=MAX_ADDRESS)
-        return t, None
-    if step == "description":
-        if not (MIN_DESCRIPTION <= len(t) <= MAX_DESCRIPTION):
-            return None, T.BAD_DESCRIPTION.format(low=MIN_DESCRIPTION, limit=MAX_DESCRIPTION)
-        return t, None
-    if step == "doc_number":
-        if not t or len(t) > MAX_DOC_NUMBER or "\n" in t:
-            return None, T.BAD_DOC_NUMBER.format(limit=MAX_DOC_NUMBER)
-        return t, None
+    rule = _TEXT_RULES.get(step)
+    if rule is not None:
+        try:
+            return rule(t, form), None
+        except FieldError as exc:
+            if step == "email" and not required:
+                return None, T.BAD_EMAIL
+            return None, str(exc)
     if step == "applicant_type":
         if t in ("1", T.APPLICANT_PERSON):
             return "natural_person", None
@@ -522,11 +508,11 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
     except ValueError:
         submitted = None
     try:
-        draft = ApplicationDraft(
+        draft = ApplicationDraft.build(
             applicant_type=form.get("applicant_type", ""),
             name=form.get("name", ""),
             org_code=form.get("org_code") or None,
-            id_type=("uscc" if is_org(form) else form.get("id_type")) or None,
+            id_type=(A.ORG_ID_TYPE if is_org(form) else form.get("id_type")) or None,
             id_number=form.get("id_number") or None,
             phone=form.get("phone") or None,
             email=form.get("email") or None,
@@ -539,7 +525,7 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
             chat_id=callback.message.chat.id,
             submitted_at=submitted,
         )
-    except ValueError:
+    except DraftError:
         await ack(callback)
         await go_next(callback.message, state)
         return

@@ -1,5 +1,10 @@
 """Plain text outside a form is a question: answer it from the reports, with the source.
 
+Greetings, thanks, help, "how do I apply" and "where is my application" get their own short
+replies; gibberish gets "not understood" with examples, never an answer. A short follow-up
+(「那2019年呢」, 「企业的呢」, 「电话呢」) is read with the previous question if that was asked within
+a few minutes.
+
 When the answer is not confident, say so and offer up to three suggestions and a button that starts
 an application about the question. Buttons carry only a short token (callback data ≤ 64 bytes); the
 suggestion texts and the question are kept in the user's FSM data under that token, so a forged or
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime, timedelta, timezone
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -20,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.texts import common as C
 from bot.texts import questions as T
+from knowledge.conversation import Intent, classify, follow_up, is_follow_up
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -29,6 +36,8 @@ MAX_MESSAGE_CHARS = 4096
 MAX_SUGGESTIONS = 3
 PENDING_KEY = "pending_questions"
 MAX_PENDING = 5
+LAST_KEY = "last_question"
+FOLLOW_UP_WINDOW = timedelta(minutes=10)
 
 
 class AskCb(CallbackData, prefix="q"):
@@ -52,13 +61,23 @@ def fit(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return text[: limit - len(T.TRUNCATED)] + T.TRUNCATED
 
 
+def names_its_source(text: str, source) -> bool:
+    """The answer engine cites inline ("…（济宁市科学技术局 2018年度报告 · 一、…）"): such an answer
+    already names its report, and the message must not name it a second time."""
+    return f"{source.agency} {source.year}年度" in text
+
+
 def render(answer) -> tuple[str, list[str]]:
     """(message text, suggestion texts to offer as buttons)."""
     if answer.answer is not None:
-        if answer.source is not None:
-            return T.ANSWER.format(answer=answer.answer, source=answer.source.cite()), []
-        return T.ANSWER_NO_SOURCE.format(answer=answer.answer), []
-    lines = [T.not_found(answer.note)]
+        text = answer.answer
+        res = answer.resolution
+        if res is not None and not res.named_agency and len(res.agencies) > 1 and answer.source is not None:
+            text = T.UNNAMED_AGENCY.format(agency=answer.source.agency) + "\n" + text
+        if answer.source is not None and not names_its_source(answer.answer, answer.source):
+            return T.ANSWER.format(answer=text, source=answer.source.cite()), []
+        return T.ANSWER_NO_SOURCE.format(answer=text), []
+    lines = [T.not_found(answer.note, answer.resolution)]
     suggestions = [s.text for s in answer.suggestions[:MAX_SUGGESTIONS] if s.text]
     if suggestions:
         lines.append(T.SUGGESTIONS_INTRO)
@@ -89,10 +108,17 @@ async def answer_question(message: Message, text: str, *, user_id: int, state: F
     if len(text) > MAX_QUESTION_CHARS:
         await message.answer(T.QUESTION_TOO_LONG.format(limit=MAX_QUESTION_CHARS))
         return
+    intent = classify(text)
+    if intent is not Intent.QUESTION:
+        await message.answer(_INTENT_REPLIES[intent]())
+        return
     if qa is None:
         await message.answer(T.SERVICE_UNAVAILABLE)
         return
+    data = await state.get_data()
+    text = _with_context(text, data.get(LAST_KEY), qa)
     answer = qa.answer(text)
+    await state.update_data({LAST_KEY: {"q": text, "at": datetime.now(timezone.utc).isoformat()}})
     try:
         await log_question(qa, db, answer, user_id, question_log)
     except SQLAlchemyError as exc:  # the citizen still gets the answer; the gap is in the error log
@@ -114,6 +140,30 @@ async def answer_question(message: Message, text: str, *, user_id: int, state: F
         rows.append([InlineKeyboardButton(text=T.APPLY_BUTTON, callback_data=AskCb(token=token, action="a").pack())])
         markup = InlineKeyboardMarkup(inline_keyboard=rows)
     await message.answer(fit(reply), reply_markup=markup)
+
+
+_INTENT_REPLIES = {
+    Intent.GREETING: lambda: T.GREETING_REPLY,
+    Intent.THANKS: lambda: T.THANKS_REPLY,
+    Intent.HELP: lambda: T.HELP,
+    Intent.HOW_TO_APPLY: lambda: T.HOW_TO_APPLY,
+    Intent.MY_APPLICATION: lambda: T.MY_APPLICATION_HINT,
+    Intent.NOT_UNDERSTOOD: lambda: T.not_found("not_understood"),
+}
+
+
+def _with_context(text: str, last, qa) -> str:
+    """A follow-up (那2019年呢) asked within a few minutes of the last question is read with it."""
+    if not isinstance(last, dict) or not is_follow_up(text) or not hasattr(qa, "names_in"):
+        return text
+    try:
+        asked_at = datetime.fromisoformat(str(last.get("at")))
+    except ValueError:
+        return text
+    previous = str(last.get("q") or "")
+    if not previous or datetime.now(timezone.utc) - asked_at > FOLLOW_UP_WINDOW:
+        return text
+    return follow_up(previous, text, qa.names_in(previous))
 
 
 def _uid(message: Message) -> int:

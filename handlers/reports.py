@@ -1,6 +1,7 @@
 """Staff chat commands of the statistics area: /report [YEAR] and /stats.
 
-``/report 2026`` sends the year's 2021-format Table 三 as a readable message, then the .xlsx and
+``/report 2026`` sends the year's Table 三 (in the layout of that year: the pre-2019 table before 2019,
+the 2019 trial format for 2019–2020, the 2021 format after) as a readable message, then the .xlsx and
 .docx tables and a PNG chart (built by :func:`storage.statistics.report_bundle`). ``/stats`` sends
 the live summary of :func:`storage.statistics.live_stats`. Both need the ``handler`` role, checked on
 the server on every call (refusals are audited by ``require_role``). The dispatcher's workflow data
@@ -100,7 +101,7 @@ async def cmd_report(message: Message, command: CommandObject, bot: Bot, db: Dat
             return
         files = [(p.name, p.suffix, p.read_bytes()) for p in bundle.files]
     await audit(db, _actor(message.from_user.id if message.from_user else None), "report",
-                detail=f"year {year} format 2021")
+                detail=f"year {year} format {bundle.tables.format}")
     for chunk in split_message(bundle.text):
         await bot.send_message(chat_id=chat_id, text=chunk)
     for name, suffix, data in files:

@@ -45,6 +45,7 @@ class StaffCb(CallbackData, prefix="st"):
 class StaffForm(StatesGroup):
     correction_what = State()
     extension_reason = State()
+    consultation_reason = State()
     note_text = State()
 
 
@@ -94,6 +95,9 @@ def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:
     elif app.status == "consultation":
         kb.button(text=T.BTN_CONSULT_END, callback_data=_cb("cons_end", app.id))
         kb.button(text=T.BTN_EXTEND, callback_data=_cb("ext", app.id))
+        kb.button(text=T.BTN_CLOSE, callback_data=_cb("close", app.id))
+    elif app.status == "fee":
+        kb.button(text=T.BTN_FEE_PAID, callback_data=_cb("fee_paid", app.id))
         kb.button(text=T.BTN_CLOSE, callback_data=_cb("close", app.id))
     else:
         return None
@@ -262,7 +266,16 @@ async def on_action(callback: CallbackQuery, callback_data: StaffCb, bot: Bot, s
         elif act == "consp":
             result = await H.start_consultation(db, app, value, today, actor=actor, settings=settings)
         elif act == "cons_end":
-            result = await H.end_consultation(db, app, today, actor=actor, settings=settings)
+            try:
+                result = await H.end_consultation(db, app, today, actor=actor, settings=settings)
+            except H.ReasonRequired as exc:  # longer than 15 WD (+ transit): ask for the reason
+                await state.set_state(StaffForm.consultation_reason)
+                await state.update_data(app=app.id, on=today.isoformat())
+                await callback.answer()
+                await bot.send_message(chat_id=chat_id, text=f"{exc}\n{T.ASK_CONSULT_REASON}"[:4096])
+                return
+        elif act == "fee_paid":
+            result = await H.fee_paid(db, app, today, actor=actor, settings=settings)
         elif act == "ext":
             dl = await H.deadline_for(db, app, settings=settings)
             kb = InlineKeyboardBuilder()
@@ -319,6 +332,10 @@ async def on_action(callback: CallbackQuery, callback_data: StaffCb, bot: Bot, s
 
 async def _done(bot: Bot, chat_id: int, db: Database, settings: Settings, result: H.HandlingResult) -> None:
     summary = T.DONE_DUE.format(due=result.deadline.due or "—") if result.application.status != "closed" else ""
+    if result.deadline.provisional and result.deadline.due:
+        summary += T.PROVISIONAL_MARK
+    for warning in result.warnings:
+        summary += "\n" + T.DONE_WARNING.format(text=warning.split(" / ")[0])
     if result.notified is True:
         summary += T.DONE_NOTIFIED
     elif result.notified is None and result.event.kind in ("correction_requested", "extension", "closed",
@@ -376,6 +393,24 @@ async def on_extension_reason(message: Message, bot: Bot, state: FSMContext, db:
     await _done(bot, message.chat.id, db, settings, result)
 
 
+async def on_consultation_reason(message: Message, bot: Bot, state: FSMContext, db: Database,
+                                 settings: Settings | None = None) -> None:
+    settings = _settings(settings)
+    if await _guard(db, settings, message, "handler", "consultation") is None:
+        await state.clear()
+        return
+    data = await state.get_data()
+    await state.clear()
+    try:
+        result = await H.end_consultation(db, int(data["app"]), date.fromisoformat(data["on"]),
+                                          reason=message.text.strip(), actor=_actor(message.from_user.id),
+                                          settings=settings)
+    except H.HandlingError as exc:
+        await message.answer(str(exc)[:4096])
+        return
+    await _done(bot, message.chat.id, db, settings, result)
+
+
 async def on_note_text(message: Message, state: FSMContext, db: Database, settings: Settings | None = None) -> None:
     settings = _settings(settings)
     if await _guard(db, settings, message, "handler", "note") is None:
@@ -400,6 +435,7 @@ def get_router() -> Router:
     router.message.register(cmd_note, Command("note"))
     router.message.register(on_correction_what, StaffForm.correction_what, F.text)
     router.message.register(on_extension_reason, StaffForm.extension_reason, F.text)
+    router.message.register(on_consultation_reason, StaffForm.consultation_reason, F.text)
     router.message.register(on_note_text, StaffForm.note_text, F.text)
     router.callback_query.register(on_action, StaffCb.filter())
     router.callback_query.register(on_forged, F.data.startswith("st:"))

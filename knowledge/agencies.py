@@ -1,111 +1,45 @@
-"""Agency names: full official names, the short forms people type, and the places in them.
+"""Agency names: a chain of places followed by an organ, and the short forms derived by rule.
 
-An agency name is a chain of places (省/市/区/县/镇/乡/街道) followed by an organ
-(交通运输局, 人民政府 …). People drop the place suffix (青禾交通局), shorten the organ
-(科技局 for 科学技术局, 县政府 for 县人民政府) or name only the place (云岭县).
+``福州市晋安区人民政府办公室`` = places 福州市 › 晋安区 + organ 人民政府办公室. People drop place
+suffixes (晋安), shorten zones (平潭综合实验区 → 平潭实验区 → 平潭; 万盛经济技术开发区 → 万盛经开区)
+and organs (人民政府 → 政府; 管理委员会 → 管委会; 委员会 → 委; 政务服务和大数据管理局 → 大数据局,
+政数局; 城市管理和综合执法局 → 城管局). The irregular short forms are in ``knowledge.lexicon``;
+the rest follow from the rules here.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-# Full organ names with the short forms people use. Order matters only for readability;
-# matching always prefers the longest form found.
-ORGANS: dict[str, tuple[str, ...]] = {
-    "人民政府": ("政府",),
-    "人民政府办公室": ("政府办公室", "政府办"),
-    "科学技术局": ("科技局",),
-    "交通运输局": ("交通局", "交运局"),
-    "水务局": ("水利局",),
-    "教育局": ("教体局",),
-    "公安局": (),
-    "财政局": (),
-    "民政局": (),
-    "司法局": (),
-    "审计局": (),
-    "统计局": (),
-    "商务局": (),
-    "税务局": (),
-    "林业局": (),
-    "体育局": (),
-    "档案局": (),
-    "信访局": (),
-    "粮食局": (),
-    "气象局": (),
-    "地震局": (),
-    "人力资源和社会保障局": ("人社局", "人力资源社会保障局"),
-    "自然资源和规划局": ("自然资源局", "资规局"),
-    "自然资源局": ("国土局",),
-    "生态环境局": ("环保局", "环境局"),
-    "住房和城乡建设局": ("住建局", "建设局"),
-    "农业农村局": ("农业局", "农委"),
-    "文化和旅游局": ("文旅局", "文化旅游局"),
-    "卫生健康委员会": ("卫健委", "卫生局"),
-    "发展和改革委员会": ("发改委", "发展改革委"),
-    "工业和信息化局": ("工信局",),
-    "市场监督管理局": ("市场监管局", "市监局", "工商局"),
-    "应急管理局": ("应急局", "安监局"),
-    "医疗保障局": ("医保局",),
-    "退役军人事务局": ("退役军人局",),
-    "城市管理局": ("城管局", "城市管理综合执法局"),
-    "综合行政执法局": ("执法局",),
-    "行政审批服务局": ("审批局", "行政审批局"),
-    "政务服务管理局": ("政务服务局", "数据局"),
-    "大数据局": (),
-    "住房公积金管理中心": ("公积金中心",),
-    "国有资产监督管理委员会": ("国资委",),
-    "民族宗教事务局": ("民宗局",),
-    "港航管理局": (),
-    "园林局": (),
-    "规划局": (),
-    "物价局": (),
-    "海关": (),
-}
+from knowledge.lexicon import (NOT_PLACE_WORDS, ORGAN_END, ORGANS, PLACE_SUFFIXES, ZONE_SHORT,
+                               ZONE_SUFFIXES)
 
-# Words ending like a place that are not one (城市管理局 is an organ, not the place 城市 + 管理局).
-NOT_PLACE_WORDS = frozenset({"城市", "都市", "社区", "小区", "城区", "市区", "地区", "园区", "景区", "郊区", "山区",
-                             "街区", "辖区", "片区", "农村", "城乡"})
-PLACE_SUFFIXES = ("自治区", "自治州", "自治县", "街道", "省", "市", "区", "县", "镇", "乡", "州", "旗")
+__all__ = ["AgencyName", "ORGAN_END", "ZONE_SUFFIXES", "parse_agency", "split_places", "place_forms",
+           "place_government", "organ_forms", "organ_matches", "is_abbreviation", "canonical_agency",
+           "match_organ_prefix", "GOVERNMENT_ORGANS"]
 
+GOVERNMENT_ORGANS = ("人民政府", "管理委员会", "街道办事处")
+_SUFFIX_ALT = "|".join(sorted(ZONE_SUFFIXES, key=len, reverse=True)) + "|" + "|".join(PLACE_SUFFIXES)
+_PLACE_AT_START = re.compile(rf"^([\u4e00-\u9fff]{{1,10}}?(?:{_SUFFIX_ALT}))")
 _ORGAN_FORMS: list[tuple[str, str]] = sorted(
     [(full, full) for full in ORGANS] + [(short, full) for full, shorts in ORGANS.items() for short in shorts],
     key=lambda pair: -len(pair[0]),
 )
-_GENERIC_ORGAN = re.compile(r"(局|委员会|委|办公室|中心|厅|院|署|办)$")
 
 
 @dataclass
 class AgencyName:
     full: str
-    places: list[str]          # e.g. ["青禾市"]
-    place_stems: list[str]     # e.g. ["青禾"]
-    organ: str                 # canonical organ, e.g. "交通运输局"
-    organ_forms: list[str] = field(default_factory=list)  # every form that names this organ
+    places: list[str]                 # ["福州市", "晋安区"]
+    place_stems: list[str]            # ["福州", "晋安"]
+    organ: str                        # "人民政府办公室"
+    organ_forms: list[str] = field(default_factory=list)
 
     @property
-    def level(self) -> str:
-        return self.places[-1][-1] if self.places else ""
-
-
-def split_places(name: str) -> tuple[list[str], str]:
-    """``常州市武进区湖塘镇人民政府`` → (["常州市", "武进区", "湖塘镇"], "人民政府")."""
-    places: list[str] = []
-    rest = name
-    while rest:
-        organ = match_organ_prefix(rest)
-        if organ and places:
-            break
-        m = re.match(r"^([\u4e00-\u9fff]{1,8}?(?:" + "|".join(PLACE_SUFFIXES) + "))", rest)
-        if not m or len(m.group(1)) < 2 or m.group(1) in NOT_PLACE_WORDS:
-            break
-        end = m.end()
-        while end < len(rest) and rest[end] in "省市区县" and not match_organ_prefix(rest[end:]):
-            end += 1  # 常州 + 市: 州 is part of the name, not the suffix
-        places.append(rest[:end])
-        rest = rest[end:]
-    return places, rest
+    def is_government(self) -> bool:
+        return self.organ in GOVERNMENT_ORGANS
 
 
 def match_organ_prefix(text: str) -> str | None:
@@ -115,12 +49,71 @@ def match_organ_prefix(text: str) -> str | None:
     return None
 
 
+def split_places(name: str) -> tuple[list[str], str]:
+    """``常州市武进区湖塘镇人民政府`` → (["常州市", "武进区", "湖塘镇"], "人民政府")."""
+    places: list[str] = []
+    rest = name
+    while rest:
+        if places and match_organ_prefix(rest):
+            break
+        m = _PLACE_AT_START.match(rest)
+        if not m or len(m.group(1)) < 2 or m.group(1) in NOT_PLACE_WORDS:
+            break
+        end = m.end()
+        while end < len(rest) and rest[end] in "省市区县" and not match_organ_prefix(rest[end:]):
+            end += 1  # 常州 + 市: 州 is part of the name, not the suffix
+        place = rest[:end]
+        if not places and match_organ_prefix(rest) and len(match_organ_prefix(rest) or "") >= len(place):
+            break
+        zone = next((z for z in sorted(ZONE_SUFFIXES, key=len, reverse=True) if rest[end:].startswith(z)), None)
+        if zone and not is_zone(place):  # 翎州 + 高新技术产业开发区: one zone, not two places
+            place += zone
+            end += len(zone)
+        places.append(place)
+        rest = rest[end:]
+    return places, rest
+
+
+def place_stem(place: str) -> str:
+    for suffix in sorted(ZONE_SUFFIXES, key=len, reverse=True) + list(PLACE_SUFFIXES):
+        if place.endswith(suffix) and len(place) - len(suffix) >= 2:
+            return place[: -len(suffix)]
+    return place
+
+
+def place_forms(place: str) -> set[str]:
+    """Every way of writing a place: 平潭综合实验区 → {平潭综合实验区, 平潭实验区, 平潭}."""
+    stem = place_stem(place)
+    forms = {place}
+    if len(stem) >= 2:
+        forms.add(stem)
+    for suffix, shorts in ZONE_SHORT.items():
+        if place.endswith(suffix):
+            forms.update(stem + s for s in shorts)
+    return forms
+
+
+def is_zone(place: str) -> bool:
+    return place.endswith(ZONE_SUFFIXES)
+
+
+def place_government(name: str) -> str | None:
+    """A place written alone means its government: 白河县 → 白河县人民政府, a zone → its 管理委员会."""
+    places, rest = split_places(name)
+    if rest or not places:
+        return None
+    last = places[-1]
+    if is_zone(last):
+        return name + "管理委员会"
+    if last.endswith("街道"):
+        return name + "办事处"
+    return name + "人民政府"
+
+
 def organ_of(rest: str) -> str:
-    """The canonical organ for the tail of an agency name (科技局 → 科学技术局)."""
     for form, full in _ORGAN_FORMS:
         if rest == form:
             return full
-    # 县政府 / 市政府 → 人民政府 ; 局机关 etc. keep as is
     stripped = re.sub(r"^[省市区县镇乡]", "", rest)
     for form, full in _ORGAN_FORMS:
         if stripped == form:
@@ -128,24 +121,63 @@ def organ_of(rest: str) -> str:
     return rest
 
 
-def place_stem(place: str) -> str:
-    for suffix in PLACE_SUFFIXES:
-        if place.endswith(suffix) and len(place) - len(suffix) >= 2:
-            return place[: -len(suffix)]
-    return place
+@lru_cache(maxsize=4096)
+def organ_forms(organ: str) -> tuple[str, ...]:
+    """The forms that name ``organ``, longest first: listed ones plus the rule-derived ones."""
+    forms = {organ, *ORGANS.get(organ, ())}
+    forms |= {f.replace("与", "和") for f in forms} | {f.replace("和", "与") for f in forms}  # 与 and 和 join alike
+    if organ.endswith("委员会") and organ != "管理委员会":
+        forms.add(organ[:-3] + "委")
+    if organ.startswith("人民"):
+        forms.add(organ[2:])
+    m = re.match(r"^(.+?)和(.+?)(?:管理)?(局|委员会|委)$", organ)
+    if m:  # 政务服务和大数据管理局 → 大数据局, 政务服务局
+        last = "委" if m.group(3) != "局" else "局"
+        for part in (m.group(1), m.group(2)):
+            if len(part) >= 2:
+                forms.add(part + last)
+                if part.startswith("大") and len(part) >= 3:
+                    forms.add(part[1:] + last)
+    return tuple(sorted((f for f in forms if len(f) >= 2), key=len, reverse=True))
+
+
+def is_abbreviation(short: str, full: str) -> bool:
+    """城管局 of 城市管理和综合执法局, 发改局 of 发展和改革局: the short form keeps the first and the
+    last character and the rest in order; or it is a run of the name plus its last character
+    (大数据局). 委员会 counts as 委."""
+    full = re.sub(r"委员会$", "委", full) if full != "管理委员会" else full
+    short = re.sub(r"委员会$", "委", short) if short != "管理委员会" else short
+    if len(short) < 2 or len(short) >= len(full) or short[-1] != full[-1]:
+        return False
+    if short[0] == full[0]:
+        rest = iter(full)
+        return all(ch in rest for ch in short)
+    return len(short) >= 3 and short[:-1] in full[:-1]
+
+
+@lru_cache(maxsize=65536)
+def organ_matches(report_organ: str, organ: str, form: str) -> bool:
+    if report_organ == organ or form in organ_forms(report_organ):
+        return True
+    return is_abbreviation(form, report_organ) or is_abbreviation(organ, report_organ)
 
 
 def parse_agency(name: str) -> AgencyName:
     places, rest = split_places(name)
-    organ = organ_of(rest) if rest else (places.pop() if len(places) > 1 else "")
-    forms = {organ, rest} | set(ORGANS.get(organ, ()))
-    forms.discard("")
+    if rest == "办事处" and places and places[-1].endswith("街道"):
+        rest = "街道办事处"  # 沐桥街道 + 办事处
+    if rest:
+        organ = organ_of(rest)
+    elif places and is_zone(places[-1]):
+        organ = "管理委员会"
+    else:
+        organ = places.pop() if len(places) > 1 else ""
     return AgencyName(
         full=name,
         places=places,
         place_stems=[place_stem(p) for p in places],
         organ=organ,
-        organ_forms=sorted(forms, key=len, reverse=True),
+        organ_forms=list(organ_forms(organ)) if organ else [],
     )
 
 
@@ -153,33 +185,20 @@ def canonical_agency(raw: str, body: str = "") -> str:
     """The official long name when the body spells it out (济宁市科技局 → 济宁市科学技术局)."""
     raw = re.sub(r"\s+", "", raw)
     parsed = parse_agency(raw)
-    if parsed.places and parsed.organ and parsed.organ != raw:
-        full = "".join(parsed.places) + parsed.organ
-        if full != raw and full in body:
-            return full
+    if parsed.places and parsed.organ and body:
+        prefix = "".join(parsed.places)
+        best = raw
+        for full_organ, shorts in ORGANS.items():
+            if parsed.organ in shorts or parsed.organ == full_organ:
+                candidate = prefix + full_organ
+                if candidate != raw and candidate in body and len(candidate) > len(best):
+                    best = candidate
+        if best == raw:
+            rest = raw[len(prefix):]
+            for m in re.finditer(re.escape(prefix) + r"([\u4e00-\u9fff]{2,16}?(?:局|委员会|办公室|中心))", body):
+                candidate_organ = m.group(1)
+                if candidate_organ != rest and is_abbreviation(rest, candidate_organ):
+                    best = prefix + candidate_organ
+                    break
+        return best
     return raw
-
-
-@lru_cache(maxsize=8)
-def _organ_forms(extra: frozenset[str]) -> list[tuple[str, str]]:
-    if not extra:
-        return _ORGAN_FORMS
-    return sorted(_ORGAN_FORMS + [(e, e) for e in extra if e not in ORGANS], key=lambda p: -len(p[0]))
-
-
-def find_organs(text: str, extra: set[str] | frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
-    """Organ mentions in ``text`` as (start, end, canonical organ), longest match first.
-
-    ``extra``: organ names of loaded reports that the built-in vocabulary does not know."""
-    found: list[tuple[int, int, str]] = []
-    taken = [False] * len(text)
-    for form, full in _organ_forms(frozenset(extra)):
-        start = text.find(form)
-        while start != -1:
-            end = start + len(form)
-            if not any(taken[start:end]):
-                found.append((start, end, full))
-                for k in range(start, end):
-                    taken[k] = True
-            start = text.find(form, end)
-    return sorted(found)

@@ -1,10 +1,15 @@
 """Answering a citizen's question from the loaded reports, with the source named.
 
-1. ``question.resolve`` picks the reports the question may be answered from (agency, place, year).
-2. BM25 over character bigrams (query expanded with the domain synonym table) finds candidates
-   in those reports only.
-3. A rerank applies what BM25 cannot know: which table column the question asks for (自然人,
-   商业企业 …, default 总计), whether a number is wanted, and rapidfuzz similarity of labels.
+1. ``question.resolve`` picks the reports the question may be answered from (agency, place, year);
+   nothing else is ever searched, so a figure is never borrowed from another agency.
+2. ``frame.parse_frame`` reads what is asked (content words, concepts, number/unit, yes/no,
+   contact details, table column or cell, cumulative or total).
+3. BM25 over character bigrams and concept tokens finds candidates — table cells, narrative facts
+   (a figure with the clause that governs it), sentences — in those reports only.
+4. A rerank weighs what BM25 cannot: how much of the question's content the candidate covers,
+   the concepts it shares, and whether it is the kind of thing asked (a figure in the unit asked,
+   the column asked, the contact detail asked, the year's figure rather than the running total).
+   A question whose content no candidate covers is not answered.
 """
 
 from __future__ import annotations
@@ -12,47 +17,56 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+from knowledge.frame import CONCEPT_TOKEN, Frame, analyse_content, concept_tokens, parse_frame, units_agree
 from knowledge.index import BM25Index
-from knowledge.parse import TABLE3_COLUMNS
+from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
+from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
+                               OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
+                               PLAN_INTENT, PLAN_WORDS, TABLE3_ROW_WORDS, TABLE4_WORDS)
 from knowledge.question import Gazetteer, ReportRef, resolve
-from knowledge.synonyms import NUMBER_INTENT, document_expansion, expansion, strip_stop_phrases
+from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
+
+TABLE3_ROW_LABELS = tuple(r.label for r in TABLE3_ROWS)
+TABLE2_ROW_LABELS = tuple(row[0] for b in TABLE2_BLOCKS for row in b.rows)
 from knowledge.text import bigrams, fold
 from knowledge.types import Answer, Source, Suggestion
 
-ANSWER_THRESHOLD = 0.34
-SUGGEST_THRESHOLD = 0.12
+ANSWER_THRESHOLD = 0.53
+MIN_COVERAGE = 0.25
+UNKNOWN_WEIGHT = 0.5   # a question bigram no report uses
+CONCEPT_WEIGHT = 2.0   # the least a concept weighs
+SUGGEST_THRESHOLD = 0.2
+CANDIDATES = 30
+RERANKED = 12
+QUOTE_LIMIT = 160
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
-GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请人数量"))
-# Contact details: (how a question asks for it, how a sentence holds it).
-CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    "address": (re.compile(r"地址|在哪|哪里|位置"), re.compile(r"地址|[路街道]\d+号")),
-    "phone": (re.compile(r"电话|号码|热线"), re.compile(r"电话[^；。]{0,8}\d{7,}|\d{3,4}-\d{7,8}")),
-    "fax": (re.compile(r"传真"), re.compile(r"传真[^；。]{0,4}\d{7,}")),
-    "email": (re.compile(r"邮箱|e-?mail|邮件"), re.compile(r"@")),
-    "website": (re.compile(r"网址|网站|官网"), re.compile(r"https?://|www\.")),
-    "hours": (re.compile(r"几点|办公时间|上班|工作时间"), re.compile(r"\d{1,2}[:：]\d{2}")),
-}
-OUTLINE_INTENT = re.compile(r"怎么|如何|哪些|措施|打算|计划|改进")
-YES_NO = re.compile(r"吗[?？]?$|有没有|是否|是不是|还在")
+ORG_COLUMNS = TABLE3_COLUMNS[1:6]
+# Words of every Table 三 row label: they do not tell one row from another.
+GENERIC_LABEL_GRAMS = frozenset(bigrams("政府信息公开申请数量情况") + bigrams("申请人情况"))
+# Disclosure statistics every agency reports: asked of a place, they are the government's.
+GENERIC_CONCEPTS = frozenset({"公开", "网站", "网上", "微信", "微博", "新媒体", "合计", "累计", "申请", "收到", "办结",
+                              "结转", "复议", "诉讼", "投诉", "收费", "解读", "回应", "发布会", "访谈", "培训", "会议",
+                              "规范性文件", "规章", "许可", "处罚", "强制", "事业性收费", "采购", "不公开", "予以公开",
+                              "部分公开", "无法提供", "不予处理", "逾期", "按时", "延期", "电话", "传真", "地址", "邮箱",
+                              "邮编", "网址", "办公时间", "人员", "经费", "年报", "比例"})
 
-COLUMN_INTENTS: dict[str, tuple[str, ...]] = {
-    "自然人": ("自然人", "老百姓", "个人", "群众", "公民", "市民", "居民"),
-    "商业企业": ("商业企业", "企业", "公司", "法人"),
-    "科研机构": ("科研", "研究所", "研究院", "高校", "大学"),
-    "社会公益组织": ("公益", "社会组织", "协会", "基金会"),
-    "法律服务机构": ("法律服务", "律所", "律师"),
-}
-LITIGATION_WORDS = ("诉讼", "官司", "起诉", "被告", "法院", "告")
-RESULT_INTENTS = {"结果维持": ("维持",), "结果纠正": ("纠正", "纠错"), "其他结果": ("其他结果",), "尚未审结": ("尚未审结", "未审结", "还没判", "没审完")}
+
+# The vocabulary of the statistics every report carries: the official table labels and headings.
+GENERIC_GRAMS = frozenset(
+    g for text in (*TABLE3_ROW_LABELS, *TABLE2_ROW_LABELS, "政府信息公开工作年度报告 主动公开政府信息情况 收到和处理政府信息公开"
+                   "申请情况 行政复议 行政诉讼 存在的主要问题及改进情况 其他需要报告的事项 依申请公开 政务公开 信息公开 公开申请"
+                   "新收 办结 结转 网上申请 网络申请 当面申请 信函申请 电话 地址 传真 邮箱 网站 联系 办公室 政府信息 条数 件数")
+    for g in bigrams(text))
 
 
 @dataclass
 class Passage:
     id: int
     report_id: int
-    kind: str  # sentence, cell, outline, meta
+    kind: str  # sentence, fact, cell, outline, meta
     section: str
     context: str
     text: str
@@ -61,13 +75,27 @@ class Passage:
     col_label: str | None = None
     value: str | None = None
     unit: str | None = None
+    quote: str | None = None  # facts: the sentence to quote
+    terms: str | None = None  # concept tokens of the passage (computed at ingest)
 
-    def index_text(self) -> str:
+    def own_text(self) -> str:
+        """What the passage itself says (for coverage): a cell's labels, a fact's clause."""
         if self.kind == "cell":
             row = RE_ENUM.sub("", self.row_label or "")
             ctx = " ".join(RE_ENUM.sub("", part) for part in (self.context or "").split(" "))
-            return f"{self.table_name or ''} {ctx} {row} {row} {self.col_label or ''}"
-        return f"{self.section} {self.context} {self.text} {document_expansion(self.text)}"
+            col = (self.col_label or "").replace("/", "")
+            everyday = TABLE4_WORDS if " · " in col else TABLE3_ROW_WORDS.get(self.row_label or "", "")
+            return f"{ctx} {row} {col} {everyday}"
+        return self.text
+
+    def index_text(self) -> str:
+        terms = self.terms if self.terms is not None else concept_tokens(self.own_text())
+        if self.kind == "cell":
+            row = RE_ENUM.sub("", self.row_label or "")
+            return f"{self.table_name or ''} {self.own_text()} {row} {terms}"
+        if self.kind == "fact":
+            return f"{self.text} {self.text} {self.context} {terms}"
+        return f"{self.section} {self.context} {self.text} {terms}"
 
 
 def label_text(p: Passage) -> str:
@@ -84,56 +112,37 @@ def label_text(p: Passage) -> str:
     return row or col
 
 
-def column_intent(q: str) -> str | None:
-    for column, forms in COLUMN_INTENTS.items():
-        if any(f in q for f in forms):
-            return column
-    return None
+def _coverage(terms: list[tuple[str, float, tuple[str, ...]]], grams: set[str]) -> float:
+    total = covered = 0.0
+    for gram, weight, concepts in terms:
+        total += weight
+        if gram in grams or (concepts and not grams.isdisjoint(concepts)):
+            covered += weight
+    return covered / total if total else 0.0
 
 
-def _table4_fit(q: str, col: str) -> float:
-    group, result = col.split(" · ", 1)
-    litigation = any(w in q for w in LITIGATION_WORDS)
-    review = "复议" in q
-    score = 0.0
-    if group == "行政复议":
-        score += 0.1 if review and not litigation else -0.4
-    elif "直接起诉" in group:
-        score += 0.1 if ("直接" in q or "未经复议" in q) else -0.2
-    else:
-        score += 0.1 if "复议后" in q else -0.2
-    wanted = next((k for k, forms in RESULT_INTENTS.items() if any(f in q for f in forms)), "总计")
-    score += 0.1 if result == wanted else -0.4
-    return score
+def _char_coverage(f: Frame, text: str, tokens: set[str]) -> float:
+    """Share of the question's content characters the passage has (a bigram across two words of
+    the question — 网站上公开 → 站上 — is no reason to miss the passage)."""
+    total = covered = 0
+    for ch, concepts in zip(f.content, f.marks):
+        if not _is_han(ch):
+            continue
+        total += 1
+        if ch in text or any(CONCEPT_TOKEN[c] in tokens for c in concepts):
+            covered += 1
+    return covered / total if total else 0.0
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 @dataclass
-class _Query:
-    text: str                 # the folded question
-    core: dict[str, float]    # its bigrams (names, years and filler words removed) → idf
-    extra: dict[str, float]   # bigrams of the synonym expansion → idf
-
-    def __post_init__(self) -> None:
-        q = self.text
-        self.wanted = set(self.core) | set(self.extra)
-        self.wants_number = bool(NUMBER_INTENT.search(q))
-        self.yes_no = bool(YES_NO.search(q))
-        self.column = column_intent(q)
-        self.wants_outline = bool(OUTLINE_INTENT.search(q))
-        self._table4: dict[str, float] = {}
-
-    def fit_table4(self, col: str) -> float:
-        fit = self._table4.get(col)
-        if fit is None:
-            fit = self._table4[col] = _table4_fit(self.text, col)
-        return fit
-
-
-def _coverage(terms: dict[str, float], grams: set[str]) -> float:
-    total = sum(terms.values())
-    if not total:
-        return 0.0
-    return sum(w for g, w in terms.items() if g in grams) / total
+class _Cand:
+    doc: int
+    score: float
+    coverage: float
 
 
 class Answerer:
@@ -144,12 +153,17 @@ class Answerer:
         self.passages = passages
         self.home_agency = home_agency
         self.gazetteer = Gazetteer(reports)
-        self._grams: dict[int, tuple[set[str], set[str]]] = {}
+        self._cache: dict[int, tuple[set[str], set[str], set[str], list[str]]] = {}
         self.index = BM25Index([p.index_text() for p in passages], [p.report_id for p in passages])
-        self._name_forms = {
-            f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f
-        }
+        self._name_forms = {f for r in reports
+                            for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f}
+        from knowledge.agencies import place_forms
+        self._name_forms |= {f for r in reports for p in r.name.places for f in place_forms(p)}
         self._longest_name = max((len(f) for f in self._name_forms), default=0)
+        self._rows: dict[tuple[int, str, str], dict[str, Passage]] = {}
+        for p in passages:
+            if p.kind == "cell" and p.row_label:
+                self._rows.setdefault((p.report_id, p.table_name or "", p.row_label), {})[p.col_label or ""] = p
 
     # -- public ------------------------------------------------------------------------------
 
@@ -157,65 +171,236 @@ class Answerer:
         question = question.strip()
         if not question:
             return Answer(question, None, None, 0.0, note="empty")
-        res = resolve(question, self.reports, home_agency=self.home_agency, today=today,
-                      gazetteer=self.gazetteer)
+        if not understood(question):
+            return Answer(question, None, None, 0.0, note="not_understood")
+        res = resolve(question, self.reports, home_agency=self.home_agency, today=today, gazetteer=self.gazetteer)
         if res.refused:
-            return Answer(question, None, None, 0.0, note=res.refused)
+            return Answer(question, None, None, 0.0, note=res.refused, resolution=res)
         if not res.reports:
-            return Answer(question, None, None, 0.0, note="no_reports")
-        q = fold(question)
-        named_stripped = self._strip_names(q)
-        core = strip_stop_phrases(named_stripped)
-        extra = expansion(named_stripped)
-        hits = self.index.top(f"{core} {extra}", k=30, groups=[r.id for r in res.reports])
-        if not hits:
-            return Answer(question, None, None, 0.0, note="no_match")
-        top_bm25 = hits[0][1] or 1.0
-        query = _Query(q, self._weighted_terms(core), self._weighted_terms(extra))
-        ranked = sorted(
-            ((self._rerank(query, doc, bm25 / top_bm25), doc) for doc, bm25 in hits),
-            key=lambda sd: -sd[0],
-        )
-        best_score, best_doc = ranked[0]
-        best = self.passages[best_doc]
-        score = max(0.0, min(100.0, best_score * 100))
-        suggestions = self._suggestions(ranked[1:], exclude=best_doc)
-        if best_score < ANSWER_THRESHOLD:
-            return Answer(question, None, None, score, suggestions=self._suggestions(ranked, None),
-                          note="not_confident")
-        text = self.render(best)
-        for doc in self._other_contact_slots(q, best_doc, ranked):
-            text += "\n" + self.render(self.passages[doc])
-        return Answer(question, text, self.source(best), score, suggestions=suggestions,
-                      report_id=best.report_id)
-
-    def _other_contact_slots(self, q: str, best_doc: int, ranked: list[tuple[float, int]]) -> list[int]:
-        """地址和电话: when a question asks for several contact details that one sentence does not
-        hold, the best passage of the same report for each missing detail."""
-        wanted = [slot for slot, (asked, _) in CONTACT_SLOTS.items() if asked.search(q)]
-        if len(wanted) < 2:
-            return []
-        best = self.passages[best_doc]
-        have = {slot for slot in wanted if CONTACT_SLOTS[slot][1].search(best.text)}
-        extra: list[int] = []
-        for slot in wanted:
-            if slot in have:
+            return Answer(question, None, None, 0.0, note="no_reports", resolution=res)
+        frame = parse_frame(fold(question), self._strip_names)
+        groups = [r.id for r in res.reports]
+        parts = frame.parts or [frame]
+        chosen: list[tuple[_Cand, Frame, list[_Cand]]] = []
+        suggestions: list[Suggestion] = []
+        best_overall: _Cand | None = None
+        first_ranked: list[_Cand] = []
+        for part in parts:
+            ranked = self._rank(part, groups)
+            if not ranked:
                 continue
-            pattern = CONTACT_SLOTS[slot][1]
-            doc = next((d for _, d in ranked if d != best_doc and d not in extra
-                        and self.passages[d].report_id == best.report_id and self.passages[d].kind == "sentence"
-                        and pattern.search(self.passages[d].text)), None)
-            if doc is None:
-                doc = self._find_in_report(best.report_id, pattern)
-            if doc is not None and doc not in extra:
-                extra.append(doc)
-                have |= {s for s in wanted if CONTACT_SLOTS[s][1].search(self.passages[doc].text)}
-        return extra
+            first_ranked = first_ranked or ranked
+            top = ranked[0]
+            if best_overall is None or top.score > best_overall.score:
+                best_overall = top
+            if top.score >= self._threshold(part, top) and top.coverage >= MIN_COVERAGE and self._fits(part, top):
+                if not any(c.doc == top.doc for c, _, _ in chosen):
+                    chosen.append((top, part, ranked))
+            else:
+                suggestions.extend(self._suggestions(ranked, None))
+        if best_overall is None:
+            return Answer(question, None, None, 0.0, note="no_match", resolution=res)
+        score = max(0.0, min(100.0, best_overall.score * 100))
+        if not chosen:
+            return Answer(question, None, None, score, suggestions=_unique(suggestions)[:3], note="not_confident",
+                          resolution=res)
+        first = self.passages[chosen[0][0].doc]
+        if res.department_only and not _specific(frame):
+            return Answer(question, None, None, score, note="department_only", resolution=res)
+        lines: list[str] = []
+        for cand, part, ranked in chosen:
+            p = self.passages[cand.doc]
+            lines.append(self.render(p, part))
+            lines.extend(self.render(self.passages[d]) for d in self._list_items(cand.doc))
+            support = self._narrative_support(cand, ranked)
+            if support is not None:
+                lines.append(self.render(self.passages[support]))
+        for doc in self._other_contact_slots(frame, chosen[0][0].doc):
+            lines.append(self.render(self.passages[doc], frame))
+        text = "\n".join(dict.fromkeys(lines))
+        return Answer(question, text, self.source(first), score,
+                      suggestions=self._suggestions(first_ranked[1:], chosen[0][0].doc),
+                      report_id=first.report_id, resolution=res)
 
-    def _find_in_report(self, report_id: int, pattern: re.Pattern[str]) -> int | None:
-        start, end = self.index.ranges.get(report_id, (0, 0))
-        return next((d for d in range(start, end)
-                     if self.passages[d].kind == "sentence" and pattern.search(self.passages[d].text)), None)
+    # -- ranking -------------------------------------------------------------------------------
+
+    def _rank(self, frame: Frame, groups: list[int]) -> list[_Cand]:
+        asked = [c for c in frame.concepts if c not in QUALIFIER_CONCEPTS]
+        query = f"{frame.content} {' '.join(CONCEPT_TOKEN[c] for c in frame.concepts)}"
+        if frame.column and frame.column in COLUMN_WORDS:
+            query += f" {frame.column}"
+        hits = self.index.top(query, k=CANDIDATES, groups=groups)
+        if not hits:
+            return []
+        top_bm25 = hits[0][1] or 1.0
+        terms = self._weighted_terms(frame)
+        self._fact_scores = {}
+        # stage 1: relevance and what the passage itself says; stage 2: every intent, on the best few
+        own_cov = {doc: _coverage(terms, self._grams(doc)[0]) for doc, _ in hits}
+        first = sorted(hits, key=lambda h: -(0.2 * h[1] / top_bm25 + 0.5 * own_cov[h[0]]
+                                             + _kind_prior(frame, self.passages[h[0]])))
+        ranked = [self._score(frame, terms, doc, bm25 / top_bm25, own_cov[doc]) for doc, bm25 in first[:RERANKED]]
+        ranked.sort(key=lambda c: -c.score)
+        return ranked
+
+    def _weighted_terms(self, f: Frame) -> list[tuple[str, float, tuple[str, ...]]]:
+        """What the question asks, weighted: its content bigrams by idf (a bigram the reports
+        never use — question phrasing such as 帮忙/写信 — weighs little); a bigram inside a word
+        of a concept (挂了, 公布) is also matched by any other word of that concept."""
+        out: dict[str, tuple[float, tuple[str, ...]]] = {}
+        text, marks = f.content, f.marks
+        for i in range(len(text) - 1):
+            gram = text[i:i + 2]
+            if not (_is_han(gram[0]) and _is_han(gram[1])):
+                continue
+            concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
+            tid = self.index.term_ids.get(gram)
+            weight = self.index.idf[tid] if tid is not None else UNKNOWN_WEIGHT
+            if marks[i] != marks[i + 1]:
+                weight *= 0.5  # across the edge of a concept word: half a word of the question
+            if concepts:
+                weight = max(weight, CONCEPT_WEIGHT)
+            out[gram] = (weight, tuple(CONCEPT_TOKEN[c] for c in concepts if c not in QUALIFIER_CONCEPTS))
+            if concepts and all(c in QUALIFIER_CONCEPTS for c in concepts):
+                del out[gram]  # 一共/累计 qualify the figure; they are matched as intents
+        return [(g, w, c) for g, (w, c) in out.items()]
+
+    def _grams(self, doc: int) -> tuple[set[str], set[str], list[str], list[tuple[str, float]]]:
+        cached = self._cache.get(doc)
+        if cached is None:
+            p = self.passages[doc]
+            own_text = p.own_text()
+            said = [(g, c, self.index.idf_of(g)) for g, c in _said(p.kind, own_text if p.kind != "cell" else
+                                                                     f"{p.row_label}\t{p.col_label or ''}")]
+            own = _tokens(own_text, p.terms)
+            if p.kind == "cell" and p.col_label in TABLE3_COLUMNS:
+                own = own - GENERIC_LABEL_GRAMS
+            wide = own | _tokens(p.section) | _tokens(p.context) | _tokens(p.quote or "")
+            label: list[str] = []
+            if p.kind == "cell":
+                label = list(_label_tokens(p.row_label or ""))
+            cached = self._cache[doc] = (own, wide, label, said)
+        return cached
+
+    def _score(self, f: Frame, terms: list, doc: int, bm25_rel: float, cov_own: float | None = None) -> _Cand:
+        p = self.passages[doc]
+        own, wide, label, said = self._grams(doc)
+        cov_own = _coverage(terms, own) if cov_own is None else cov_own
+        cov_wide = _coverage(terms, wide)
+        cov_chars = _char_coverage(f, p.quote or p.own_text(), own)
+        if p.kind == "cell" and _bare(f) and _addressed(f, p):
+            cov_own = cov_chars = cov_wide = 1.0  # every word of the question named this cell's column
+        score = 0.2 * bm25_rel + 0.35 * cov_own + 0.15 * cov_chars + 0.15 * cov_wide
+        if said and (p.kind in ("fact", "cell") or len(p.text) <= 60):
+            # what the figure counts should be what was asked (a sub-area's count is not the year's total)
+            asked = {g for g, _, _ in terms} | {c for _, _, cs in terms for c in cs}
+            total = sum(w for _, _, w in said)
+            weight = 0.2 if p.kind != "sentence" else 0.1
+            score += weight * (sum(w for g, c, w in said if g in asked or c in asked) / total - 0.5)
+        has_figure = p.kind in ("cell", "fact") or _has_figure(p.text)
+        if p.kind == "cell":
+            score += self._cell_fit(f, p, label)
+        if f.wants_number:
+            if p.kind in ("cell", "fact"):
+                score += 0.08
+            elif not has_figure:
+                score -= 0.3
+            elif p.kind == "sentence" and not f.slots and not f.yes_no:
+                score -= 0.15  # a figure is answered by its clause (a fact), not by any sentence holding one
+                best_fact = self._best_fact(f, terms, doc)
+                if best_fact is not None:
+                    score = min(score, best_fact + 0.05)
+            agree = units_agree(f.unit, p.unit) if p.kind != "sentence" else _sentence_units_agree(f.unit, p.text)
+            if agree is True:
+                score += 0.08
+            elif agree is False and not _people_as_applications(f, p.unit):
+                score -= 0.3
+            qualifier = p.col_label if p.kind == "fact" else ("累计" if p.col_label and "累计" in p.col_label else "")
+            if f.cumulative:
+                score += 0.15 if qualifier == "累计" else -0.1
+            elif qualifier == "累计":
+                score -= 0.15
+            if f.total and p.kind == "fact" and qualifier == "其中":
+                score -= 0.06
+        if f.yes_no and not f.wants_number:
+            score += 0.05 if p.kind == "sentence" else (-0.4 if p.kind == "cell" else 0.0)
+            if OCCURRENCE.search(p.quote or p.text):
+                score += 0.1  # a yes/no question is answered by a statement that it did (not) happen
+        if f.slots:
+            holds = [s for s in f.slots if CONTACT_SLOTS[s][1].search(p.quote or p.text)]
+            score += 0.1 + 0.2 * len(holds) / len(f.slots) if holds else -0.45
+        if p.kind == "outline" and not f.wants_list:
+            score -= 0.3
+        if p.kind == "cell" and f.wants_list and not f.wants_number and not f.yes_no:
+            score -= 0.3  # 怎么/哪些 asks for a way or a list, not a figure
+        if f.carried:
+            score += _carry_fit(f.carried, p)
+        if PLAN_INTENT.search(f.text) and not f.wants_number:
+            planned = PLAN_WORDS.search(f"{p.section} {p.quote or p.text}")
+            score += 0.1 if planned else 0.0  # plans are in the 改进情况 part, written as 将/计划
+        if f.column in COLUMN_WORDS and p.kind == "fact":
+            named = any(w in p.text for w in COLUMN_WORDS[f.column])
+            score += 0.1 if named else -0.15  # a figure that does not say whose is not the column asked
+        if p.kind in ("sentence", "fact") and REPORT_STRUCTURE.search(p.quote or p.text) and not ASKS_STRUCTURE.search(f.text):
+            score -= 0.4  # the report describing itself (its parts, its basis)
+        if p.kind == "meta" and "落款" in p.text:
+            score += 0.2 if SIGNATURE_INTENT.search(f.text) else -0.3
+        if p.kind == "fact" and not f.wants_number and not f.slots:
+            score -= 0.05  # a clause is a poorer answer than its sentence to a non-number question
+        return _Cand(doc, score, cov_wide)
+
+    def _best_fact(self, f: Frame, terms: list, doc: int) -> float | None:
+        """The best score of the sentence's own figures (its facts follow it)."""
+        sentence = self.passages[doc].text
+        scores = []
+        d = doc + 1
+        while d < len(self.passages) and self.passages[d].kind == "fact" and self.passages[d].quote == sentence:
+            score = self._fact_scores.get(d)
+            if score is None:
+                score = self._fact_scores[d] = self._score(f, terms, d, 0.0).score
+            scores.append(score)
+            d += 1
+        return max(scores) if scores else None
+
+    def _cell_fit(self, f: Frame, p: Passage, label: list[str]) -> float:
+        col = p.col_label or ""
+        score = 0.0
+        wanted = set(bigrams(f.content)) | {CONCEPT_TOKEN[c] for c in f.concepts}
+        if label:
+            matched = sum(1 for g in label if g in wanted)
+            score += 0.25 * matched / len(label)
+        if col in TABLE3_COLUMNS:
+            if label and not any(g in wanted for g in label) and not (p.row_label or "").startswith("一、"):
+                score -= 0.2  # a row nothing in the question points to (新收 is the default)
+            asked = f.column if f.column != "法人或其他组织" else "总计"
+            if asked:
+                score += 0.2 if col == asked else -0.5
+            elif col != "总计":
+                score -= 0.5
+        elif " · " in col:
+            score += _table4_fit(f, col)
+        if p.value is None:
+            score -= 0.2
+        return score
+
+    def _threshold(self, f: Frame, cand: _Cand) -> float:
+        """A contact question whose answer holds every detail asked needs less word overlap."""
+        p = self.passages[cand.doc]
+        if f.slots and all(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots):
+            return ANSWER_THRESHOLD - 0.1
+        return ANSWER_THRESHOLD
+
+    def _fits(self, f: Frame, cand: _Cand) -> bool:
+        """Hard requirements: a contact question gets the detail asked; a number question a figure."""
+        p = self.passages[cand.doc]
+        if f.slots and not any(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots):
+            return False
+        if (f.wants_number and not f.yes_no and not f.slots and p.kind not in ("cell", "fact", "meta")
+                and not _has_figure(p.text)):
+            return False
+        return True
+
+    # -- rendering -----------------------------------------------------------------------------
 
     def source(self, p: Passage) -> Source:
         ref = self.report_by_id[p.report_id]
@@ -225,93 +410,106 @@ class Answerer:
     def cite(self, p: Passage) -> str:
         ref = self.report_by_id[p.report_id]
         src = self.source(p)
-        legacy = p.kind == "cell" and p.col_label == "统计数"
+        legacy = p.kind == "cell" and (p.col_label == "统计数" or "统计表" in (p.table_name or ""))
         doc = f"{ref.year}年度统计表" if legacy else f"{ref.year}年度报告"
-        section = f" · {src.section}" if src.section else ""
+        section = f" · {src.section}" if src.section and src.section != doc else ""
         return f"{ref.agency} {doc}{section}"
 
-    def render(self, p: Passage) -> str:
+    def render(self, p: Passage, f: Frame | None = None) -> str:
         if p.kind == "cell":
+            if f is not None and f.column == "法人或其他组织" and p.col_label in TABLE3_COLUMNS:
+                return self._organisations(p)
+            if f is not None and f.table4_group == "诉讼" and " · " in (p.col_label or "") and "诉讼" in p.col_label:
+                return self._lawsuits(p, f)
             value = f"{p.value}{p.unit or ''}" if p.value is not None else "未填报（表中为空）"
             return f"{label_text(p)}：{value}（{self.cite(p)}）"
-        return f"{p.text}（{self.cite(p)}）"
+        if p.kind == "fact":
+            return f"{_quote(p.quote or p.text, p.text)}（{self.cite(p)}）"
+        return f"{_quote(p.text, None)}（{self.cite(p)}）"
 
-    # -- internals ---------------------------------------------------------------------------
+    def _lawsuits(self, p: Passage, f: Frame) -> str:
+        """行政诉讼 asked without saying direct or after review: both groups, and their sum."""
+        row = self._rows.get((p.report_id, p.table_name or "", p.row_label or ""), {})
+        result = f.table4_result or "总计"
+        direct = row.get(f"行政诉讼（未经复议直接起诉） · {result}")
+        after = row.get(f"行政诉讼（复议后起诉） · {result}")
+        if not (direct and after and direct.value is not None and after.value is not None):
+            return f"{label_text(p)}：{p.value}{p.unit or ''}（{self.cite(p)}）"
+        total = float(direct.value) + float(after.value)
+        total_text = str(int(total)) if total == int(total) else f"{total:g}"
+        what = "行政诉讼" if result == "总计" else f"行政诉讼{result}"
+        return (f"{what}：{total_text}件（未经复议直接起诉{direct.value}件，复议后起诉{after.value}件）"
+                f"（{self.cite(p)}）")
 
-    def _strip_names(self, q: str) -> str:
-        found = {q[i:i + n] for i in range(len(q)) for n in range(1, min(self._longest_name, len(q) - i) + 1)
-                 if q[i:i + n] in self._name_forms}
-        for form in sorted(found, key=len, reverse=True):
-            q = q.replace(form, " ")
-        q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
-        return q
+    def _organisations(self, p: Passage) -> str:
+        """法人或其他组织: the header over five columns — their sum, with the parts."""
+        row = self._rows.get((p.report_id, p.table_name or "", p.row_label or ""), {})
+        parts = [(c, row[c].value) for c in ORG_COLUMNS if c in row and row[c].value is not None]
+        if len(parts) < len(ORG_COLUMNS):
+            return f"{label_text(p)}：{p.value}{p.unit or ''}（{self.cite(p)}）"
+        total = sum(float(v) for _, v in parts)
+        total_text = str(int(total)) if total == int(total) else f"{total:g}"
+        detail = "，".join(f"{c}{v}" for c, v in parts)
+        row_label = RE_ENUM.sub("", p.row_label or "")
+        return f"{row_label}（法人或其他组织合计）：{total_text}件（{detail}）（{self.cite(p)}）"
 
-    def _weighted_terms(self, text: str) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for gram in bigrams(text):
-            tid = self.index.term_ids.get(gram)
-            if tid is not None:
-                out[gram] = self.index.idf[tid]
-        return out
+    def _narrative_support(self, cand: _Cand, ranked: list[_Cand]) -> int | None:
+        """A table cell chosen: the narrative sentence stating the same figure, if the report has
+        one (the sentence shows how the report itself words it)."""
+        p = self.passages[cand.doc]
+        if p.kind != "cell" or p.value is None:
+            return None
+        for other in ranked[:12]:
+            q = self.passages[other.doc]
+            if (q.kind == "fact" and q.report_id == p.report_id and q.value == p.value
+                    and other.score >= cand.score - 0.5 and q.col_label != "累计"):
+                return other.doc
+        return None
 
-    def _passage_grams(self, doc: int) -> tuple[set[str], set[str], list[str], list[str]]:
-        cached = self._grams.get(doc)
-        if cached is None:
-            p = self.passages[doc]
-            grams = set(bigrams(fold(p.index_text())))
-            if p.kind == "cell":  # the table's own title is shared by all its cells: context only
-                own = set(bigrams(fold(p.index_text().replace(p.table_name or "", " ", 1))))
-                if p.col_label in TABLE3_COLUMNS:  # 申请/政府信息 are in every Table 三 row label
-                    own -= GENERIC_LABEL_GRAMS
-            else:
-                own = set(bigrams(fold(f"{p.text} {document_expansion(p.text)}")))
-            label_grams: list[str] = []
-            if p.kind == "cell":
-                label = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", p.row_label or ""))
-                label_grams = bigrams(fold(label))
-            specific = [g for g in label_grams if g not in GENERIC_LABEL_GRAMS]
-            cached = self._grams[doc] = (grams, own, label_grams, specific)
-        return cached
-
-    def _rerank(self, query: "_Query", doc: int, bm25_rel: float) -> float:
+    def _list_items(self, doc: int) -> list[int]:
+        """A sentence that introduces a list (…以下几个方面：): the items that follow it."""
         p = self.passages[doc]
-        grams, own, label_grams, specific = self._passage_grams(doc)
-        score = (0.25 * bm25_rel + 0.35 * _coverage(query.core, own) + 0.15 * _coverage(query.core, grams)
-                 + 0.15 * _coverage(query.extra, grams))
-        if p.kind == "cell":
-            col = p.col_label or ""
-            if label_grams:
-                wanted = query.wanted
-                score += 0.25 * sum(1 for g in label_grams if g in wanted) / len(label_grams)
-                if (col in TABLE3_COLUMNS and specific and not (p.row_label or "").startswith("一、")
-                        and not any(g in wanted for g in specific)):
-                    score -= 0.2  # a Table 三 row nothing in the question points to; 新收 is the default
-            if col in TABLE3_COLUMNS:
-                if query.column:
-                    score += 0.2 if col == query.column else -0.5
-                elif col != "总计":
-                    score -= 0.5
-            elif " · " in col:
-                score += query.fit_table4(col)
-            if p.value is None:
-                score -= 0.2
-            if query.yes_no:
-                score -= 0.15
-        elif query.wants_number and not RE_DIGIT.search(p.text):
-            score -= 0.25
-        if p.kind == "sentence" and p.text.count("情况") >= 3:
-            score -= 0.25  # the report's table of contents ("报告内容包括……情况、……情况")
-        if p.kind == "outline" and not query.wants_outline:
-            score -= 0.3
-        return score
+        text = p.quote if p.kind == "fact" and p.quote else p.text
+        if not text.rstrip().endswith(("：", ":")):
+            return []
+        items: list[int] = []
+        end = self.index.ranges.get(p.report_id, (0, 0))[1]
+        d = doc + 1
+        while d < end and len(items) < 5:
+            q = self.passages[d]
+            if q.kind == "sentence":
+                if q.section != p.section:
+                    break
+                items.append(d)
+            d += 1
+        return items
 
-    def _suggestions(self, ranked: list[tuple[float, int]], exclude: int | None) -> list[Suggestion]:
+    def _other_contact_slots(self, f: Frame, best_doc: int) -> list[int]:
+        """Several contact details asked: the best passage of the same report for each detail the first lacks."""
+        if len(f.slots) < 2:
+            return []
+        best = self.passages[best_doc]
+        have = {s for s in f.slots if CONTACT_SLOTS[s][1].search(best.quote or best.text)}
+        extra: list[int] = []
+        start, end = self.index.ranges.get(best.report_id, (0, 0))
+        for slot in f.slots:
+            if slot in have:
+                continue
+            pattern = CONTACT_SLOTS[slot][1]
+            doc = next((d for d in range(start, end) if self.passages[d].kind == "sentence"
+                        and pattern.search(self.passages[d].text)), None)
+            if doc is not None and doc not in extra:
+                extra.append(doc)
+                have |= {s for s in f.slots if CONTACT_SLOTS[s][1].search(self.passages[doc].text)}
+        return extra
+
+    def _suggestions(self, ranked: list[_Cand], exclude: int | None) -> list[Suggestion]:
         out: list[Suggestion] = []
         seen: set[str] = set()
-        for score, doc in ranked:
-            if doc == exclude or score < SUGGEST_THRESHOLD:
+        for cand in ranked:
+            if cand.doc == exclude or cand.score < SUGGEST_THRESHOLD:
                 continue
-            p = self.passages[doc]
+            p = self.passages[cand.doc]
             text = self.render(p)
             if text in seen:
                 continue
@@ -320,3 +518,194 @@ class Answerer:
             if len(out) == 3:
                 break
         return out
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def names_in(self, question: str) -> list[str]:
+        """The agency and place words of ``question`` in order (for follow-up questions)."""
+        q = fold(question)
+        taken = [False] * len(q)
+        found: list[tuple[int, str]] = []
+        for n in range(min(self._longest_name, len(q)), 1, -1):
+            for i in range(len(q) - n + 1):
+                if q[i:i + n] in self._name_forms and not any(taken[i:i + n]):
+                    found.append((i, q[i:i + n]))
+                    for k in range(i, i + n):
+                        taken[k] = True
+        return [form for _, form in sorted(found)]
+
+    def _strip_names(self, q: str) -> str:
+        found = {q[i:i + n] for i in range(len(q)) for n in range(1, min(self._longest_name, len(q) - i) + 1)
+                 if q[i:i + n] in self._name_forms}
+        for form in sorted(found, key=len, reverse=True):
+            q = q.replace(form, " ")
+        for word in (*INTERNAL_OFFICE_WORDS, "办公室"):
+            q = q.replace(word, " ")
+        q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
+        q = re.sub(r"[（(]\s*(?:19|20)\d{2}\s*[）)]", " ", q)
+        return re.sub(r"(?<=\s)[办局委府](?=[\s\d\W]|$)", " ", q)  # 沐桥街道办 → the 办 left of a name
+
+
+def _quote(sentence: str, clause: str | None) -> str:
+    """The sentence, or around the clause when the sentence is long (crawler text)."""
+    if len(sentence) <= QUOTE_LIMIT:
+        return sentence
+    anchor = sentence.find(clause) if clause else -1
+    if anchor == -1:
+        return sentence[:QUOTE_LIMIT] + "……"
+    start = max(0, anchor - 40)
+    cut = max(sentence.rfind("，", 0, anchor), sentence.rfind("；", 0, anchor), sentence.rfind("。", 0, anchor))
+    if cut != -1 and anchor - cut <= 60:
+        start = cut + 1
+    end = min(len(sentence), anchor + len(clause) + 60)
+    stop = min((i for i in (sentence.find("；", anchor + len(clause)), sentence.find("。", anchor + len(clause)))
+                if i != -1), default=-1)
+    if stop != -1 and stop - anchor < 120:
+        end = stop + 1
+    return ("……" if start > 0 else "") + sentence[start:end] + ("……" if end < len(sentence) else "")
+
+
+def _table4_fit(f: Frame, col: str) -> float:
+    group, result = col.split(" · ", 1)
+    score = 0.0
+    if f.table4_group is None:
+        return -0.3
+    if group == "行政复议":
+        score += 0.1 if f.table4_group == "行政复议" else -0.4
+    elif "直接起诉" in group:
+        score += 0.1 if f.table4_group in ("直接起诉",) else (-0.05 if f.table4_group == "诉讼" else -0.4)
+    else:
+        score += 0.1 if f.table4_group == "复议后起诉" else (-0.05 if f.table4_group == "诉讼" else -0.4)
+    wanted = f.table4_result or "总计"
+    score += 0.1 if result == wanted else -0.4
+    return score
+
+
+def _sentence_units_agree(asked: str | None, text: str) -> bool | None:
+    """A sentence fits a unit asked when one of its figures is in that unit."""
+    if not asked:
+        return None
+    units = {m.group(3) for m in FIGURE.finditer(text)} | ({"%"} if PERCENT.search(text) else set())
+    if not units:
+        return None
+    verdicts = [units_agree(asked, u) for u in units]
+    return True if True in verdicts else (None if None in verdicts else False)
+
+
+def _kind_prior(f: Frame, p: Passage) -> float:
+    """A cheap first look at whether the passage is the kind of thing asked."""
+    if f.wants_number and not f.slots:
+        return 0.1 if p.kind in ("cell", "fact") else 0.0
+    if f.slots:
+        return 0.15 if any(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots) else 0.0
+    return 0.05 if p.kind == "sentence" else 0.0
+
+
+def _has_figure(text: str) -> bool:
+    return bool(FIGURE.search(text) or PERCENT.search(text) or CN_FIGURE.search(text))
+
+
+_EXAMPLES = re.compile(r"[^，,、；;。：:]{1,14}(?:、[^，,、；;。：:]{1,14})+等")
+
+
+@lru_cache(maxsize=200_000)
+def _tokens(text: str, terms: str | None = None) -> frozenset[str]:
+    """Bigrams and concept tokens of a text (cached: sections, labels and clauses repeat)."""
+    if not text:
+        return frozenset()
+    concept = terms if terms is not None else concept_tokens(text)
+    return frozenset(bigrams(fold(text))) | frozenset(bigrams(concept))
+
+
+@lru_cache(maxsize=4096)
+def _label_tokens(row_label: str) -> tuple[str, ...]:
+    """A Table 三 row label's own bigrams (generic ones left out) and its everyday words."""
+    row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", row_label))
+    label = [g for g in bigrams(fold(row)) if g not in GENERIC_LABEL_GRAMS]
+    everyday = TABLE3_ROW_WORDS.get(row_label, "")
+    label += [g for g in bigrams(fold(everyday)) + bigrams(concept_tokens(everyday)) if g not in label]
+    return tuple(label)
+
+
+@lru_cache(maxsize=200_000)
+def _said(kind: str, text: str) -> tuple[tuple[str, str], ...]:
+    """What a figure counts, as (bigram, concept token of the word it is in): a fact's clause or a
+    cell's row label (``row\tcolumn``), without numbers, units, list marks and bracketed notes."""
+    if kind == "cell":
+        row_label, _, col_label = text.partition("\t")
+        row = re.sub(r"[（(][^）)]*[）)]", "", RE_ENUM.sub("", row_label))
+        col = col_label if col_label and col_label not in TABLE3_COLUMNS and " · " not in col_label else ""
+        text = f"{row} {col}"
+    elif kind not in ("fact", "sentence"):
+        return ()
+    text = _EXAMPLES.sub("等", re.sub(r"\d+(?:\.\d+)?\s*\S?", " ", fold(text)))  # examples listed (A、B等) are not what is counted
+    content, marks = analyse_content(text)
+    out: list[tuple[str, str]] = []
+    for i in range(len(content) - 1):
+        gram = content[i:i + 2]
+        if _is_han(gram[0]) and _is_han(gram[1]) and gram not in GENERIC_LABEL_GRAMS:
+            concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
+            token = next((CONCEPT_TOKEN[c] for c in concepts), "")
+            out.append((gram, token))
+    return tuple(out)
+
+
+def _bare(f: Frame) -> bool:
+    """Nothing of the question is left once its intents are read (未经复议直接起诉的有多少件)."""
+    return len(re.sub(r"[^\u4e00-\u9fff]|[有是在都被个]", "", f.content)) < 2
+
+
+def _addressed(f: Frame, p: Passage) -> bool:
+    """The question's intents name this cell: its Table 三 column, or its Table 四 group."""
+    col = p.col_label or ""
+    if " · " in col:
+        return f.table4_group is not None and _table4_fit(f, col) > 0
+    return f.column is not None and col == (f.column if f.column != "法人或其他组织" else "总计")
+
+
+def _people_as_applications(f: Frame, unit: str | None) -> bool:
+    """Applicants asked for (几个人, 几家) are counted as applications (件)."""
+    asks_applicants = "申请" in f.concepts or "收到" in f.concepts or f.column is not None
+    return f.unit in ("人", "名", "个", "家", "位") and unit in ("件", "条") and asks_applicants
+
+
+def _carry_fit(direction: str, p: Passage) -> float:
+    text = p.row_label or "" if p.kind == "cell" else p.text
+    out_row = "结转下年度" in text or re.search(r"结转[至到]|转入下", text) is not None
+    in_row = "上年结转" in text or "上一年" in text
+    if direction == "out":
+        return 0.2 if out_row else (-0.3 if in_row else 0.0)
+    return 0.2 if in_row else (-0.3 if out_row else 0.0)
+
+
+def _specific(frame: Frame) -> bool:
+    """The question asks about something beyond the statistics every agency reports (河长 of a
+    water bureau, not its 主动公开 count)."""
+    if any(c not in GENERIC_CONCEPTS and c not in QUALIFIER_CONCEPTS for c in frame.concepts):
+        return True
+    text, marks = frame.content, frame.marks
+    for i in range(len(text) - 1):
+        gram = text[i:i + 2]
+        if _is_han(gram[0]) and _is_han(gram[1]) and not (marks[i] and marks[i + 1]) and gram not in GENERIC_GRAMS:
+            return True
+    return False
+
+
+def _unique(items: list[Suggestion]) -> list[Suggestion]:
+    seen: set[str] = set()
+    out = []
+    for s in items:
+        if s.text not in seen:
+            seen.add(s.text)
+            out.append(s)
+    return out
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def understood(question: str) -> bool:
+    """Gibberish, English words and bare numbers are not questions this bot can answer."""
+    han = sum(1 for ch in question if "\u4e00" <= ch <= "\u9fff")
+    return han >= 2

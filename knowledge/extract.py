@@ -6,9 +6,13 @@ emitted as TAB-separated lines, so one text-table parser serves every format.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
+
+# pypdf logs the damage it finds; the reason reaches the user once, through ExtractError.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class ExtractError(ValueError):
@@ -191,7 +195,11 @@ def docx_lines(path: Path) -> list[str]:
             table = Table(block, document)
             for row in table.rows:
                 cells = []
-                for cell in row.cells:  # merged cells repeat, like an expanded grid
+                previous = None
+                for cell in row.cells:  # a cell merged across columns is listed once per column
+                    if previous is not None and cell._tc is previous:
+                        continue
+                    previous = cell._tc
                     cells.append(re.sub(r"\s+", " ", cell.text).strip())
                 lines.append("\t".join(cells))
             lines.append("")

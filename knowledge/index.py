@@ -1,8 +1,9 @@
-"""BM25 over character bigrams, with postings kept per term as sorted numpy arrays.
+"""BM25 over character bigrams (plus concept tokens), with postings kept per term as numpy arrays.
 
 Documents are stored grouped by report (each report's passages form one contiguous range of
-document ids), so a question restricted to one agency/year scores only that range: a binary
-search per query term instead of a scan of the whole knowledge base.
+document ids). A question restricted to a few reports scores only their ranges (a binary search
+per query term); a question over many reports — one that names no agency — is scored over the
+whole index in one pass and the reports it may not use are masked out afterwards.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from knowledge.text import bigrams, fold
 
 K1 = 1.2
 B = 0.75
+ONE_PASS_SHARE = 0.25  # above this share of all documents, one pass over the index is cheaper
+MAX_SPANS = 6          # more reports than this: one pass and a mask, not a scan per report
+COMMON_SHARE = 0.1     # a query bigram in more than this share of all passages is left out of the scan
+PRUNE_ABOVE = 100_000  # ... of an index this large
 
 
 class BM25Index:
@@ -31,6 +36,11 @@ class BM25Index:
             if group in self.ranges and self.ranges[group][1] != doc:
                 raise ValueError("documents of one report must be contiguous")
             self.ranges[group] = (start, doc + 1)
+        self.group_ids = sorted(self.ranges)
+        self._group_pos = {g: i for i, g in enumerate(self.group_ids)}
+        self.doc_group = np.zeros(n, dtype=np.int32)
+        for g, (start, end) in self.ranges.items():
+            self.doc_group[start:end] = self._group_pos[g]
         term_ids: dict[str, int] = {}
         post_docs: list[list[int]] = []
         post_tfs: list[list[int]] = []
@@ -59,6 +69,7 @@ class BM25Index:
             self.docs.append(d)
             self.weights.append((idf * tf * (K1 + 1) / (tf + norm[d])).astype(np.float32))
             self.idf.append(idf)
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
 
     def query_terms(self, text: str) -> list[int]:
         seen: dict[int, None] = {}
@@ -69,27 +80,61 @@ class BM25Index:
         return list(seen)
 
     def top(self, text: str, k: int = 30, groups: Iterable[int] | None = None) -> list[tuple[int, float]]:
-        """The ``k`` best documents for ``text`` (doc id, BM25 score), best first."""
+        """The ``k`` best documents for ``text`` (doc id, BM25 score), best first, among the
+        documents of ``groups`` (report ids; all reports when None)."""
         terms = self.query_terms(text)
         if not terms:
             return []
-        spans = [(0, self.size)] if groups is None else [self.ranges[g] for g in groups if g in self.ranges]
+        if groups is None:
+            return self._scan(self._prune(terms), 0, self.size, k)
+        spans = [self.ranges[g] for g in dict.fromkeys(groups) if g in self.ranges]
+        covered = sum(end - start for start, end in spans)
+        if len(spans) > MAX_SPANS or (covered > ONE_PASS_SHARE * self.size and len(spans) > 2):
+            allowed = np.zeros(len(self.group_ids), dtype=bool)
+            allowed[[self._group_pos[g] for g in groups if g in self._group_pos]] = True
+            return self._scan(self._prune(terms), 0, self.size, k, allowed)
         best: list[tuple[int, float]] = []
         for start, end in spans:
-            acc = np.zeros(end - start, dtype=np.float32)
-            for tid in terms:
-                docs = self.docs[tid]
-                lo, hi = np.searchsorted(docs, (start, end))
-                if lo < hi:
-                    acc[docs[lo:hi] - start] += self.weights[tid][lo:hi]
+            best.extend(self._scan(terms, start, end, k))
+        best.sort(key=lambda kv: -kv[1])
+        return best[:k]
+
+    def _prune(self, terms: list[int]) -> list[int]:
+        """On a large index, a one-pass scan leaves out bigrams found in a tenth of all passages
+        (政府, 信息): they cost the most and decide nothing."""
+        if self.size < PRUNE_ABOVE or len(terms) <= 2:
+            return terms
+        rare = [t for t in terms if len(self.docs[t]) <= COMMON_SHARE * self.size]
+        return rare if len(rare) >= 2 else sorted(terms, key=lambda t: len(self.docs[t]))[:2]
+
+    def _scan(self, terms: list[int], start: int, end: int, k: int,
+              allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        acc = np.zeros(end - start, dtype=np.float32)
+        whole = start == 0 and end == self.size
+        for tid in terms:
+            docs = self.docs[tid]
+            if whole:
+                acc[docs] += self.weights[tid]
+                continue
+            lo, hi = np.searchsorted(docs, (start, end))
+            if lo < hi:
+                acc[docs[lo:hi] - start] += self.weights[tid][lo:hi]
+        if allowed is not None:
+            hit = np.flatnonzero(acc)
+            keep = hit[allowed[self.doc_group[hit]]]
+            if len(keep) > k:
+                keep = keep[np.argpartition(acc[keep], -k)[-k:]]
+            out = [(int(i), float(acc[i])) for i in keep]
+        else:
             if len(acc) > k:
                 idx = np.argpartition(acc, -k)[-k:]
             else:
                 idx = np.arange(len(acc))
-            best.extend((start + int(i), float(acc[i])) for i in idx if acc[i] > 0)
-        best.sort(key=lambda kv: -kv[1])
-        return best[:k]
+            out = [(start + int(i), float(acc[i])) for i in idx if acc[i] > 0]
+        out.sort(key=lambda kv: -kv[1])
+        return out
 
-    def max_score(self, text: str) -> float:
-        """The score a document containing every query term once would roughly get."""
-        return sum(self.idf[t] for t in self.query_terms(text)) or 1.0
+    def idf_of(self, gram: str) -> float:
+        """idf of a bigram; a bigram the index has never seen weighs as the rarest."""
+        tid = self.term_ids.get(gram)
+        return self.idf[tid] if tid is not None else self.max_idf

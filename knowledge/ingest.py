@@ -9,9 +9,15 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select
 
 from knowledge.extract import ExtractError, extract_lines
+from knowledge.facts import sentence_facts
+from knowledge.answer import Passage as SearchPassage
+from knowledge.frame import concept_tokens
 from knowledge.parse import ParsedReport, ParseError, parse_report
 from storage.db import Database
 from storage.models import Passage, Report
+
+
+PARSER_VERSION = "2026.11-2"
 
 
 class IngestError(ValueError):
@@ -29,10 +35,14 @@ class IngestResult:
     passages: int
     cells: int
     status: str  # added, replaced, unchanged
+    warnings: tuple[str, ...] = ()
 
     def line(self) -> str:
         verb = {"added": "已导入", "replaced": "已更新", "unchanged": "未变化"}[self.status]
-        return f"{verb}\t{self.agency}\t{self.year}\t正文 {self.passages} 条\t表格单元格 {self.cells} 个\t{self.path.name}"
+        line = f"{verb}\t{self.agency}\t{self.year}\t正文 {self.passages} 条\t表格单元格 {self.cells} 个\t{self.path.name}"
+        if self.warnings:
+            line += "\t注意：" + "；".join(self.warnings)
+        return line
 
 
 def read_report(path: Path, *, agency: str | None = None, year: int | None = None) -> tuple[ParsedReport, str]:
@@ -45,7 +55,8 @@ def read_report(path: Path, *, agency: str | None = None, year: int | None = Non
         parsed = parse_report(lines, agency=agency, year=year)
     except (ExtractError, ParseError) as exc:
         raise IngestError(path, str(exc)) from exc
-    digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    # the parser version is part of the digest: a file read again by a newer parser is re-read
+    digest = hashlib.sha256(f"{PARSER_VERSION}\n{agency}\n{year}\n".encode() + "\n".join(lines).encode("utf-8")).hexdigest()
     return parsed, digest
 
 
@@ -53,15 +64,24 @@ def passage_rows(parsed: ParsedReport, report_id: int) -> list[dict]:
     rows: list[dict] = []
 
     def add(**kw) -> None:
-        rows.append({"report_id": report_id, "position": len(rows), "section": "", "context": "",
-                     "table_name": None, "row_label": None, "col_label": None, "value": None, "unit": None, **kw})
+        row = {"report_id": report_id, "position": len(rows), "section": "", "context": "", "table_name": None,
+               "row_label": None, "col_label": None, "value": None, "unit": None, "quote": None, **kw}
+        passage = SearchPassage(0, report_id, row["kind"], row["section"], row["context"], row["text"], row["table_name"],
+                          row["row_label"], row["col_label"], row["value"], row["unit"])
+        row["terms"] = concept_tokens(passage.own_text())
+        rows.append(row)
 
     if parsed.published:
-        add(kind="meta", text=f"《{parsed.title}》发布日期：{parsed.published}", context="发布日期 发布时间 哪天发布")
+        add(kind="meta", text=f"《{parsed.title}》发布日期：{parsed.published}", context="发布日期 发布时间")
+    if parsed.signed:
+        add(kind="meta", text=f"《{parsed.title}》落款日期：{parsed.signed}", context="落款 成文日期 签发日期")
     for s in parsed.outlines:
         add(kind="outline", section=s.section, text=s.text)
     for s in parsed.sentences:
         add(kind="sentence", section=s.section, context=s.context, text=s.text)
+        for fact in sentence_facts(s.text, parsed.year):
+            add(kind="fact", section=s.section, context=s.context, text=fact.phrase, value=fact.value,
+                unit=fact.unit, col_label=fact.qualifier, quote=s.text)
     for c in parsed.cells:
         text = f"{c.row_label} {c.col_label or ''}：{c.value if c.value is not None else ''}{c.unit or ''}"
         add(kind="cell", section=c.table, context=c.context, text=text, table_name=c.table,
@@ -81,6 +101,13 @@ async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = 
             errors.append(exc)
             continue
         parsed_all.append((path, parsed, digest))
+    seen: dict[tuple[str, int], Path] = {}
+    for path, parsed, _ in parsed_all:
+        key = (parsed.agency, parsed.year)
+        if key in seen:  # one would silently replace the other
+            errors.append(IngestError(path, f"与 {seen[key].name} 被识别为同一机关同一年度（{parsed.agency} {parsed.year}），"
+                                            "请分别导入并用 --agency / --year 指定"))
+        seen.setdefault(key, path)
     if errors:
         raise IngestBatchError(errors)
     results: list[IngestResult] = []
@@ -94,20 +121,21 @@ async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = 
                 if existing is not None:
                     if existing.content_hash == digest:
                         results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
-                                                    len(parsed.cells), "unchanged"))
+                                                    len(parsed.cells), "unchanged", tuple(parsed.warnings)))
                         continue
                     await session.execute(delete(Passage).where(Passage.report_id == existing.id))
                     await session.execute(delete(Report).where(Report.id == existing.id))
                     status = "replaced"
                 report = Report(agency=parsed.agency, year=parsed.year, title=parsed.title, layout=parsed.layout,
-                                source_name=path.name, content_hash=digest, published=parsed.published)
+                                source_name=path.name, content_hash=digest, published=parsed.published,
+                                warnings="\n".join(parsed.warnings))
                 session.add(report)
                 await session.flush()
                 rows = passage_rows(parsed, report.id)
                 if rows:
                     await session.execute(insert(Passage), rows)
                 results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
-                                            len(parsed.cells), status))
+                                            len(parsed.cells), status, tuple(parsed.warnings)))
     return results
 
 

@@ -10,10 +10,11 @@ import random
 import re
 
 from knowledge.agencies import parse_agency
+from knowledge.lexicon import ORGANS as LEXICON_ORGANS
 
 PLACE_CHARS = "东南西北安平宁和兴华新永长青金银云河山川湖江海泉林松柏桂兰梅竹星月明阳春秋文武德仁"
-ORGANS = ("交通运输局", "科学技术局", "水务局", "人民政府", "教育局", "财政局", "民政局", "生态环境局",
-          "自然资源局", "住房和城乡建设局", "卫生健康委员会", "市场监督管理局")
+# organs of the look-alike agencies: common full organ names of the vocabulary
+ORGANS = tuple(name for name in LEXICON_ORGANS if name.endswith(("局", "委员会", "人民政府")))[:16]
 
 
 def random_place(rng: random.Random, taken: set[str]) -> str:

@@ -1,9 +1,12 @@
-"""Find the structure of an annual report in its lines: title, agency, year, sections, narrative
-sentences and every statistics-table cell as a structured fact.
+"""The structure of an annual report: title, agency, year, layout, sections, narrative sentences
+and every statistics-table cell as a structured fact.
 
-Layouts handled (all seen in published reports): the pre-2019 统计表 (indicator / unit / value on
-separate lines), TAB-separated rows, ` | `-separated rows, one cell per line, and HTML/Word tables
-(expanded to TAB rows by ``extract``).
+``prepare`` cleans the lines (crawler header, site chrome, page marks, Markdown); ``tables`` finds
+the official Tables 二/三/四 and the pre-2019 统计表 in any layout (HTML grid, TAB/``|`` rows,
+one cell per line, PDF rows, crawler text with run-together digits); ``meta`` finds the title,
+agency and year; what remains is narrative, reflowed into paragraphs and split into sentences.
+Other tables (TAB/``|``/space-separated rows, label + value lines) are read by the line parser
+below; the pre-2019 统计表 written as indicator / unit / value lines by ``_legacy``.
 """
 
 from __future__ import annotations
@@ -11,27 +14,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.agencies import canonical_agency
+from knowledge.meta import MetaError, infer_meta
+from knowledge.prepare import Prepared, prepare, reflow, split_inline_headings, tidy
+from knowledge.tables import TABLE3_COLUMNS, TABLE4_COLUMNS, extract_tables
 from knowledge.text import clean_line, is_number
 
-TABLE3_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
-TABLE4_COLUMNS = tuple(
-    f"{group} · {result}"
-    for group in ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）")
-    for result in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
-)
+__all__ = ["TABLE3_COLUMNS", "TABLE4_COLUMNS", "Cell", "Sentence", "ParsedReport", "ParseError", "parse_report"]
+
 TABLE3_ROW_PREFIXES = ("一、本年新收", "二、上年结转", "三、本年度办理结果", "四、结转下年度")
 LEGACY_UNITS = {"条", "件", "次", "篇", "个", "人", "万元", "元", "人次", "项", "期", "份", "场", "%"}
 
 _CN_NUM = "一二三四五六七八九十"
 RE_L1 = re.compile(rf"^[{_CN_NUM}]+[、.．]")
 RE_L2 = re.compile(rf"^[（(][{_CN_NUM}]+[）)]")
-RE_L3 = re.compile(r"^\d{1,2}[.．、]")
+RE_L3 = re.compile(r"^\d{1,2}[.．、](?!\d)")
 RE_L4 = re.compile(r"^其中[:：]")
-RE_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
 RE_DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-RE_PUBLISHED = re.compile(r"(?:发布日期|发布时间|成文日期)[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
+RE_PUBLISHED = re.compile(r"(?:发布日期|发布时间|成文日期|公文生成日期|时间)\s*[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
 RE_CAPTION = re.compile(r"^第[一二三四五六七八九十百]+条")
+RE_NARRATIVE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:条|件|次|篇|个|人|项|份|期|场|万元|元|%)")
+REPORT_WORDS = re.compile(r"政府信息公开|政务公开|信息公开")
 
 
 class ParseError(ValueError):
@@ -66,6 +68,8 @@ class ParsedReport:
     sentences: list[Sentence] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     outlines: list[Sentence] = field(default_factory=list)  # section heading + its sub-headings
+    warnings: list[str] = field(default_factory=list)  # what could not be structured
+    signed: str | None = None  # the date written under the report (落款)
 
 
 def level_of(label: str) -> int:
@@ -92,7 +96,7 @@ def is_heading(line: str) -> bool:
 def split_cells(line: str) -> list[str] | None:
     if "\t" in line:
         parts = line.split("\t")
-    elif " | " in line or "｜" in line:
+    elif " | " in line or "｜" in line or line.count("|") >= 2:
         parts = re.split(r"\s*[|｜]\s*", line)
     else:
         return _space_row(line)
@@ -115,69 +119,129 @@ def _space_row(line: str) -> list[str] | None:
     return [label, *tokens[len(tokens) - numbers:]]
 
 
-def find_title(lines: list[str]) -> str:
-    head = [clean_line(x) for x in lines[:15] if clean_line(x)]
-    for i, line in enumerate(head):
-        compact = re.sub(r"\s+", "", line)
-        for part in re.split(r"[_｜|]", compact):
-            if "报告" in part and RE_YEAR.search(part) and len(part) <= 60:
-                return part
-        if RE_YEAR.search(compact) and "报告" not in compact and i + 1 < len(head):
-            nxt = re.sub(r"\s+", "", head[i + 1])
-            if "报告" in nxt and len(compact + nxt) <= 60:
-                return compact + nxt
-    for line in head:
-        compact = re.sub(r"\s+", "", line)
-        if "政府信息公开" in compact and RE_YEAR.search(compact) and len(compact) <= 60:
-            return compact
-    raise ParseError("找不到年度报告标题（应含“××年……政府信息公开工作年度报告”）")
-
-
 def parse_report(lines: list[str], *, agency: str | None = None, year: int | None = None) -> ParsedReport:
-    body = "\n".join(lines)
-    if "政府信息公开" not in body and "政务公开" not in body:
+    prepared = prepare(lines)
+    text = "\n".join(prepared.lines)
+    title_hint = " ".join(prepared.header.values())
+    if not REPORT_WORDS.search(text + title_hint):
         raise ParseError("内容不是政府信息公开工作年度报告")
+    legacy_start = _legacy_start(prepared.lines)
+    narrative_numbers = {m.group(1) for m in RE_NARRATIVE_NUMBER.finditer(text)}
+    tables = extract_tables(text if legacy_start is None else "\n".join(prepared.lines[:legacy_start]),
+                            narrative_numbers)
     try:
-        title = find_title(lines)
-    except ParseError:
-        if not (agency and year):
-            raise
-        title = f"{agency}{year}年政府信息公开工作年度报告"
-    m = RE_YEAR.search(title)
-    found_year = int(m.group(1)) if m else None
-    report_year = year or found_year
-    if report_year is None:
-        raise ParseError("无法确定报告年度，请用 --year 指定")
-    raw_agency = agency or (title[: m.start()] if m else "")
-    raw_agency = re.sub(r"(关于|的)$", "", raw_agency).strip()
-    if not raw_agency and m:  # 2023年度青禾市交通运输局政府信息公开工作年度报告
-        after = re.match(r"^度?(.+?)(?:政府信息公开|政务公开)", title[m.end():])
-        raw_agency = after.group(1) if after else ""
-    if not raw_agency:
-        raise ParseError("无法确定发布机关，请用 --agency 指定")
+        meta = infer_meta(prepared.lines, prepared.header, text, agency=agency, year=year)
+    except MetaError as exc:
+        raise ParseError(str(exc)) from exc
     report = ParsedReport(
-        title=title,
-        agency=canonical_agency(raw_agency, body),
-        year=report_year,
-        layout="none",
-        published=_published(lines),
+        title=meta.title,
+        agency=meta.agency,
+        year=meta.year,
+        layout=tables.layout or "none",
+        published=_published(prepared),
     )
-    _walk(report, lines)
+    report.cells.extend(Cell(c.table, c.context, c.row_label, c.col_label, c.value, c.unit) for c in tables.cells)
+    report.warnings.extend(tables.notes)
+    narrative = _cut_spans(text, tables.spans).split("\n")
+    if legacy_start is not None:
+        narrative = _cut_spans("\n".join(prepared.lines[:legacy_start]), tables.spans).split("\n")
+    _walk(report, narrative, meta.title)
+    report.signed = _signature_date("\n".join(narrative))
+    if legacy_start is not None:
+        _legacy(report, prepared.lines[legacy_start:])
+    if report.layout == "none" and report.cells:
+        report.layout = "2021"
     if not report.sentences and not report.cells:
         raise ParseError("未找到任何正文或统计数据")
+    _check_structure(report, text)
     return report
 
 
-def _published(lines: list[str]) -> str | None:
-    for line in lines:
+_CN_DATE = r"[二〇○零0一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月\s*[一二三四五六七八九十]{1,3}\s*日"
+_AR_DATE = r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+_SIGNATURE = re.compile(rf"(?:^|[\s。；）)])((?:{_CN_DATE})|(?:{_AR_DATE}))\s*(?=$|\s|附件|附表|\n)", re.M)
+
+
+def _signature_date(narrative: str) -> str | None:
+    """The date standing alone after the last sentence (the report's 落款), if written."""
+    tail_start = int(len(narrative) * 0.6)
+    found = None
+    for m in _SIGNATURE.finditer(narrative):
+        if m.start() >= tail_start:
+            found = re.sub(r"\s+", "", m.group(1))
+    return found
+
+
+def _cut_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text without the table regions (each replaced by a line break)."""
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos:
+            start = pos
+        out.append(text[pos:start])
+        out.append("\n")
+        pos = max(pos, end)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _check_structure(report: ParsedReport, text: str) -> None:
+    """Warn when the report's layout has statistics tables that could not be read."""
+    if report.year >= 2019 and re.search(r"本年新收|申请人情况", text):
+        rows = {c.row_label for c in report.cells if c.col_label in TABLE3_COLUMNS}
+        expected = 23 if report.layout == "2019" else 25
+        if not rows:
+            report.warnings.append("未能识别表三（收到和处理政府信息公开申请情况）")
+        elif len(rows) < expected:
+            report.warnings.append(f"表三只识别出 {len(rows)}/{expected} 行")
+    if report.year < 2019 and re.search(r"统计表", text) and not report.cells:
+        report.warnings.append("未能识别统计表")
+
+
+def _published(prepared: Prepared) -> str | None:
+    for key in ("发布时间", "发布日期", "成文日期", "公文生成日期", "时间"):
+        value = prepared.header.get(key, "")
+        m = re.search(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})", value)
+        if m:
+            return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"
+    for line in prepared.lines[:30]:
         m = RE_PUBLISHED.search(line)
         if m:
             return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"
-    for line in reversed(lines):
+    for line in reversed(prepared.lines[-30:]):
         m = RE_DATE_LINE.match(clean_line(line))
         if m:
             return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"
     return None
+
+
+def _is_tabular(line: str) -> bool:
+    cells = split_cells(line)
+    if cells is not None and sum(1 for c in cells if c) >= 2:
+        return True
+    return is_number(clean_line(line))
+
+
+def narrative_blocks(lines: list[str]) -> list[str]:
+    """Prose lines reflowed into paragraphs (table-like lines kept as they are), and headings
+    split off run-together text."""
+    out: list[str] = []
+    prose: list[str] = []
+
+    def flush() -> None:
+        for paragraph in reflow(prose):
+            out.extend(split_inline_headings(paragraph))
+        prose.clear()
+
+    for line in lines:
+        if line.strip() and _is_tabular(line):
+            flush()
+            out.append(line)
+        else:
+            prose.append(line)
+    flush()
+    return out
 
 
 class _TableState:
@@ -198,19 +262,20 @@ class _TableState:
         self.groups[lvl] = label
 
 
-def _walk(report: ParsedReport, lines: list[str]) -> None:
+def _walk(report: ParsedReport, lines: list[str], title: str = "") -> None:
     section = ""
     subsection = ""
     outline: dict[str, list[str]] = {}
     table: _TableState | None = None
-    legacy_start = _legacy_start(lines)
-    end = legacy_start if legacy_start is not None else len(lines)
+    blocks = narrative_blocks(lines)
+    folded_title = re.sub(r"\s+", "", title)
+    end = len(blocks)
     i = 0
     while i < end:
-        raw = lines[i]
+        raw = blocks[i]
         line = clean_line(raw)
         i += 1
-        if not line:
+        if not line or re.sub(r"\s+", "", line) == folded_title:
             continue
         cells = split_cells(raw)
         if cells is not None and sum(1 for c in cells if c) >= 2:
@@ -227,6 +292,7 @@ def _walk(report: ParsedReport, lines: list[str]) -> None:
                 continue
         if table is not None and table.pending_label is not None:
             _flush_pending(report, table)
+        line = tidy(line)
         if is_heading(line):
             section, subsection, table = line, "", None
             report.sections.append(section)
@@ -236,7 +302,7 @@ def _walk(report: ParsedReport, lines: list[str]) -> None:
             table = _TableState(section)
             table.groups = {0: line}
             continue
-        if _is_table_label(line, lines, i, end):
+        if _is_table_label(line, blocks, i, end):
             table = table or _TableState(section)
             table.pending_label = line
             table.pending_values = []
@@ -260,10 +326,6 @@ def _walk(report: ParsedReport, lines: list[str]) -> None:
     for head, subs in outline.items():
         if subs:
             report.outlines.append(Sentence(head, "", f"{head}：" + "；".join(subs)))
-    if legacy_start is not None:
-        _legacy(report, lines[legacy_start:])
-    if report.layout == "none" and report.cells:
-        report.layout = "2021"
 
 
 def _split_sentences(paragraph: str) -> list[str]:
@@ -346,23 +408,12 @@ def _emit_row(report: ParsedReport, table: _TableState, labels: list[str], value
     else:
         row = ""
     context = table.context()
-    name = table.name
-    if len(values) == len(TABLE3_COLUMNS) and (row.startswith(TABLE3_ROW_PREFIXES) or "结果" in context or re.match(r"^[（(]", row)):
-        columns: list[str | None] = list(TABLE3_COLUMNS)
-        unit = "件"
-    elif len(values) == len(TABLE4_COLUMNS):
-        columns = list(TABLE4_COLUMNS)
-        unit = "件"
-        row = row or "行政复议、行政诉讼情况"
-    else:
-        header = [h for h in table.header if h not in labels]
-        if header and header[0] in ("信息内容", "项目", "指标", "统计指标"):
-            header = header[1:]
-        columns = list(header[-len(values):]) if len(header) >= len(values) else [None] * len(values)
-        unit = None
+    header = [h for h in table.header if h not in labels]
+    if header and header[0] in ("信息内容", "项目", "指标", "统计指标"):
+        header = header[1:]
+    columns = list(header[-len(values):]) if len(header) >= len(values) else [None] * len(values)
     for col, value in zip(columns, values):
-        cell_unit = unit or _unit_from_label(col or row)
-        report.cells.append(Cell(name, context, row, col, value, cell_unit))
+        report.cells.append(Cell(table.name, context, row, col, value, _unit_from_label(col or row)))
 
 
 def _unit_from_label(label: str) -> str | None:

@@ -1,8 +1,18 @@
 """Which reports a question is about: explicit agency, place and year resolution.
 
-A question that names an agency, a place or a year is answered only from matching reports. A
-near-miss name (青河 for 青禾) or a year with no report means no answer — never another
-agency's figure.
+A question that names a place or an agency is answered only from that agency's reports — never
+from another district of the same city, another bureau of the same place, a neighbouring place
+or a place one character off. Not loaded → no answer (with what is loaded for that place).
+
+1. Places: every known place form (福州市/福州, 平潭综合实验区/平潭实验区/平潭), and unknown
+   place-like words (长乐区, 平阳县); a province or a higher place before a known one is only a
+   qualifier (陕西白河县, 常州武进湖塘镇).
+2. Organs: the organ vocabulary, the loaded reports' organs and their rule-derived short forms, and
+   any other word ending like an organ (体育运动局). An office inside an agency (信息公开办,
+   审计局办公室) stands for that agency. An organ that only qualifies a noun (市政府网站) does
+   not choose the agency when another organ is named.
+3. A place alone means its government (人民政府 / 管理委员会 / 街道办事处); several agencies of one
+   place are told apart by the organ, then by which holds the year asked about.
 """
 
 from __future__ import annotations
@@ -11,19 +21,28 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from knowledge.agencies import PLACE_SUFFIXES, AgencyName, find_organs, parse_agency
+from knowledge.agencies import (GOVERNMENT_ORGANS, AgencyName, is_abbreviation, organ_forms,
+                                organ_matches, parse_agency, place_forms, place_stem)
+from knowledge.lexicon import (INTERNAL_OFFICE_WORDS, NOT_PLACE_WORDS, NOT_PLACES, ORGANS, PLACE_SUFFIXES,
+                               PLAN_INTENT, PROVINCES, ZONE_SUFFIXES)
 from knowledge.text import fold
 
 RE_YEAR4 = re.compile(r"(?<!\d)(19\d{2}|20\d{2})\s*年")
-RE_YEAR2 = re.compile(r"(?<![\d.])(\d{2})\s*年(?![\d.]*[月日])")
-RELATIVE_YEARS = {"前年": -2, "去年": -1, "上一年": -1, "上年度": -1, "今年": 0, "本年度": 0}
+RE_YEAR_BARE = re.compile(r"(?<![\d.])(20[0-3]\d)(?![\d.年月日号]|\s*[年月日])")
+RE_YEAR2 = re.compile(r"(?<![\d.])(\d{2})\s*年(?![\d.]*[月日]|代)")
+RELATIVE_YEARS = {"前年": -2, "去年": -1, "上一年": -1, "上一年度": -1, "今年": 0}
+CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+RE_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})年")
 
-# Words that may stand right before an organ name without being a place.
-NOT_PLACES = {
-    "去年", "今年", "前年", "那年", "本年", "全年", "当年", "我们", "你们", "他们", "请问", "这个", "那个",
-    "一下", "当地", "本地", "我市", "我县", "我区", "本市", "本县", "本区", "该局", "贵局", "本局", "年度",
-    "问下", "咨询", "想问", "知道", "告诉", "查询", "查下", "关于", "有关", "各级", "上级", "下级", "所属",
-}
+_SUFFIXES = "|".join(sorted(ZONE_SUFFIXES, key=len, reverse=True)) + "|" + "|".join(PLACE_SUFFIXES)
+_PLACE_LIKE = re.compile(rf"([\u4e00-\u9fff]{{2,5}}?)(?:{_SUFFIXES})")
+_GENERIC_ORGAN = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:管理局|委员会|管委会|办公室|局)|[\u4e00-\u9fff]{1,4}委(?![员托屈婉]))")
+# 政府办 in 政府办公时间 / 办理 / 办事 is not the 政府办
+_WORD_GOES_ON = {"办": "公理事法好完结", "局": "面势限部", "委": "员托屈婉"}
+# a word that an organ name only qualifies: 市政府网站, 县政府信息公开…
+_MODIFIED = re.compile(r"^(?:门户)?(?:网站|网|门户|官网|信息公开网|信息公开平台|信息公开专栏|公报|信箱|热线|平台|公众号|微信|微博|大楼|"
+                       r"大院|常务会议|文件)")
+_OFFICE_AFTER = re.compile(r"^(?:办公室|办)(?!理|事|法|好|公时|公地|公场|公楼)")
 
 
 @dataclass
@@ -45,50 +64,44 @@ class Resolution:
     named_agency: bool = False
     named_year: bool = False
     years: list[int] = field(default_factory=list)
+    relative_year: str | None = None   # 去年 / 今年 … when the year came from such a word
+    agencies: list[str] = field(default_factory=list)  # what the question was understood to name
+    available_years: list[int] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)  # loaded agencies of the place named
+    department_only: bool = False  # a place named alone whose government's report is not loaded
 
 
-CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
-RE_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})年")
-
-
-def question_years(text: str, today: date | None = None) -> list[int]:
+def question_years(text: str, today: date | None = None) -> tuple[list[int], str | None]:
+    """Years written in the question, or the year a relative word (去年) stands for."""
     text = RE_CN_YEAR.sub(lambda m: m.group(1).translate(CN_DIGITS) + "年", text)
     years = [int(y) for y in RE_YEAR4.findall(text)]
     for m in RE_YEAR2.finditer(text):
-        start = m.start()
-        if start > 0 and text[start - 1].isdigit():
+        if m.start() > 0 and text[m.start() - 1].isdigit():
             continue
         years.append(2000 + int(m.group(1)))
     if not years:
-        this_year = (today or date.today()).year
-        for word, delta in RELATIVE_YEARS.items():
-            if word in text:
-                years.append(this_year + delta)
-                break
-    return sorted(set(years))
+        years = [int(y) for y in RE_YEAR_BARE.findall(text) if _bare_year_context(text, y)]
+    if years:
+        return sorted(set(years)), None
+    this_year = (today or date.today()).year
+    for word, delta in RELATIVE_YEARS.items():
+        if word in text:
+            return [this_year + delta], word
+    return [], None
 
 
-def _place_forms(refs: list[ReportRef]) -> dict[str, str]:
-    """Every way of writing each known place → its stem (青禾市 / 青禾 → 青禾)."""
-    forms: dict[str, str] = {}
-    for ref in refs:
-        for place, stem in zip(ref.name.places, ref.name.place_stems):
-            forms[place] = stem
-            if len(stem) >= 2:
-                forms[stem] = stem
-    return forms
+def _bare_year_context(text: str, year: str) -> bool:
+    """（2024） or 2024的: a year written without 年."""
+    i = text.find(year)
+    before, after = text[i - 1:i], text[i + 4:i + 5]
+    return before in "（(，, " or after in "）)的，, "
 
 
-def is_abbreviation(short: str, full: str) -> bool:
-    """城管局 of 城市管理和综合执法局: the short form's characters in order, same final character."""
-    if len(short) < 2 or len(short) >= len(full) or short[-1] != full[-1]:
-        return False
-    rest = iter(full)
-    return all(ch in rest for ch in short)
-
-
-def organ_matches(report_organ: str, organ: str, form: str) -> bool:
-    return report_organ == organ or is_abbreviation(form, report_organ) or is_abbreviation(organ, report_organ)
+@dataclass
+class _Place:
+    start: int
+    end: int
+    keys: frozenset[str]   # loaded places (full names) this mention may mean
 
 
 class Gazetteer:
@@ -96,33 +109,26 @@ class Gazetteer:
 
     def __init__(self, refs: list[ReportRef]) -> None:
         self.refs = refs
-        self.place_forms = _place_forms(refs)
-        self.stems = set(self.place_forms.values())
+        self.forms: dict[str, set[str]] = {}   # written form → full place names
+        for ref in refs:
+            for place in ref.name.places:
+                for form in place_forms(place):
+                    self.forms.setdefault(form, set()).add(place)
+        self.stems = {place_stem(p) for ref in refs for p in ref.name.places}
+        self.max_form = max((len(f) for f in self.forms), default=0)
         self.organs = frozenset(ref.name.organ for ref in refs if ref.name.organ)
-        self.max_form = max((len(f) for f in self.place_forms), default=0)
-        # one-character wildcards of every stem: 青禾 → {"?禾", "青?"}; a near miss shares one
+        organ_words: dict[str, set[str]] = {}
+        for full, shorts in ORGANS.items():
+            for form in (full, *shorts):
+                organ_words.setdefault(form, set()).add(full)
+        for organ in self.organs:
+            for form in organ_forms(organ):
+                organ_words.setdefault(form, set()).add(organ)
+        self.organ_words = sorted(organ_words.items(), key=lambda kv: -len(kv[0]))
         self.wildcards: dict[str, set[str]] = {}
         for stem in self.stems:
             for i in range(len(stem)):
                 self.wildcards.setdefault(stem[:i] + "?" + stem[i + 1:], set()).add(stem)
-
-    def places_in(self, text: str) -> set[str]:
-        """Stems of every known place written anywhere in ``text``."""
-        found: set[str] = set()
-        for i in range(len(text)):
-            for length in range(2, min(self.max_form, len(text) - i) + 1):
-                stem = self.place_forms.get(text[i:i + length])
-                if stem:
-                    found.add(stem)
-        return found
-
-    def place_at_end(self, text: str) -> str | None:
-        """The stem of the longest known place form ``text`` ends with."""
-        for length in range(min(self.max_form, len(text)), 1, -1):
-            stem = self.place_forms.get(text[-length:])
-            if stem:
-                return stem
-        return None
 
     def near_miss(self, candidate: str) -> set[str]:
         """Known stems one character off ``candidate`` (same length)."""
@@ -133,65 +139,225 @@ class Gazetteer:
             out |= self.wildcards.get(candidate[:i] + "?" + candidate[i + 1:], set())
         return out
 
+    def places(self, text: str) -> list[_Place]:
+        """Known place mentions, longest first, not overlapping."""
+        found: list[_Place] = []
+        taken = [False] * len(text)
+        for length in range(min(self.max_form, len(text)), 1, -1):
+            for i in range(len(text) - length + 1):
+                if any(taken[i:i + length]):
+                    continue
+                keys = self.forms.get(text[i:i + length])
+                if keys:
+                    found.append(_Place(i, i + length, frozenset(keys)))
+                    for k in range(i, i + length):
+                        taken[k] = True
+        return sorted(found, key=lambda p: p.start)
+
+
+@dataclass
+class _Organ:
+    start: int
+    end: int
+    form: str
+    organs: frozenset[str]   # canonical organs this form may name (empty: unknown organ)
+    modifier: bool = False   # 市政府网站: qualifies a noun
+    office: bool = False     # 审计局办公室: an office inside the organ
+
+
+def _organs(text: str, gaz: Gazetteer, places: list[_Place]) -> list[_Organ]:
+    taken = [False] * len(text)
+    for p in places:
+        for k in range(p.start, p.end):
+            taken[k] = True
+    for word in INTERNAL_OFFICE_WORDS:
+        for m in re.finditer(re.escape(word), text):
+            for k in range(m.start(), m.end()):
+                taken[k] = True
+    found: list[_Organ] = []
+    for form, organs in gaz.organ_words:
+        start = text.find(form)
+        while start != -1:
+            end = start + len(form)
+            if end < len(text) and text[end] in _WORD_GOES_ON.get(form[-1], ""):
+                start = text.find(form, end)
+                continue
+            if not any(taken[start:end]):
+                found.append(_Organ(start, end, form, frozenset(organs)))
+                for k in range(start, end):
+                    taken[k] = True
+            start = text.find(form, end)
+    for m in _GENERIC_ORGAN.finditer(text):
+        start, end = m.span(1)
+        while start < end and taken[start]:
+            start += 1
+        if end - start < (2 if text[end - 1] == "委" else 3) or any(taken[start:end]):
+            continue
+        word = text[start:end]
+        if word.endswith("办公室") or word[:2] in NOT_PLACES or (end < len(text) and text[end] in _WORD_GOES_ON.get(word[-1], "")):
+            continue
+        found.append(_Organ(start, end, word, frozenset()))
+    for organ in found:
+        after = text[organ.end:organ.end + 6]
+        organ.modifier = bool(_MODIFIED.match(after)) or (organ.form.endswith("政府") and after.startswith("信息"))
+        if _OFFICE_AFTER.match(after) and not organ.form.endswith(("办公室", "办")):
+            organ.office = True
+    return sorted(found, key=lambda o: o.start)
+
+
+def _government_mention(text: str, organ: _Organ, places: list[_Place]) -> bool:
+    """政府 names an agency only after a place (云岭县政府) or a level (县政府)."""
+    if "人民政府" not in organ.organs and organ.form not in ("政府",):
+        return True
+    if any(p.end == organ.start for p in places):
+        return True
+    return organ.start > 0 and text[organ.start - 1] in "省市区县镇乡州旗"
+
 
 def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = None,
             today: date | None = None, gazetteer: Gazetteer | None = None) -> Resolution:
     text = fold(question)
-    years = question_years(text, today)
+    years, relative = question_years(text, today)
     gaz = gazetteer if gazetteer is not None and gazetteer.refs is refs else Gazetteer(refs)
-    extra_organs = gaz.organs
 
-    named_places = gaz.places_in(text)
-    # A place written with its suffix that is one character off a known one: 青河市 vs 青禾市.
-    suffixes = "|".join(PLACE_SUFFIXES)
-    for m in re.finditer(rf"([\u4e00-\u9fff]{{2,4}}?)(?:{suffixes})", text):
-        cand = m.group(1)
-        if gaz.near_miss(cand) and not (gaz.near_miss(cand) & named_places):
-            return Resolution([], refused="near_miss", named_agency=True, years=years)
-
-    organs: list[tuple[str, str]] = []  # (canonical organ, the form written)
-    for start, end, organ in find_organs(text, extra_organs):
-        before = text[max(0, start - 6):start]
-        if organ == "人民政府" and not (before[-1:] in ("省", "市", "区", "县", "镇", "乡", "州") or
-                                     gaz.place_at_end(before)):
-            continue  # 政府网站 / 政府信息: not an agency
-        prefix = re.split(r"[^\u4e00-\u9fff]", before)[-1]
-        known = gaz.place_at_end(prefix) if prefix else None
-        if known:
-            named_places.add(known)
+    places = gaz.places(text)
+    refusal = _unknown_places(text, gaz, places)
+    if refusal:
+        return Resolution([], refused=refusal, named_agency=True, years=years, relative_year=relative)
+    organs = [o for o in _organs(text, gaz, places) if _government_mention(text, o, places)]
+    named_agency = bool(places or organs)
+    candidates = list(refs)
+    suggestions: list[str] = []
+    if places:
+        named = set().union(*(p.keys for p in places))
+        at_place = [r for r in candidates if r.name.places and r.name.places[-1] in named]
+        suggestions = sorted({r.agency for r in refs if set(r.name.places) & named})
+        candidates = at_place
+    # an organ that only qualifies a noun (区政府网站) chooses nothing when a place is named
+    chosen = [o for o in organs if not o.modifier] or ([] if places else organs)
+    if chosen:
+        by_organ = _by_organ(candidates, chosen)
+        if not by_organ:
+            return Resolution([], refused="unknown_agency", named_agency=True, years=years, relative_year=relative,
+                              suggestions=suggestions)
+        candidates = by_organ
+    department_only = False
+    if not chosen and places:
+        government = [r for r in candidates if r.name.is_government]
+        if government:
+            candidates = government
         else:
-            tail = prefix[-2:]
-            bare = re.sub(rf"({suffixes})$", "", prefix)
-            if tail and tail not in NOT_PLACES and (gaz.near_miss(tail) or gaz.near_miss(bare[-2:])):
-                return Resolution([], refused="near_miss", named_agency=True, years=years)
-            if prefix and prefix[-1] in "省市区县镇乡州" and len(bare) >= 2 and bare[-2:] not in NOT_PLACES:
-                return Resolution([], refused="unknown_place", named_agency=True, years=years)
-        organs.append((organ, text[start:end]))
-
-    candidates = refs
-    named_agency = bool(named_places or organs)
-    if named_places:
-        # The agency's most specific place must be named: 武进区 alone does not mean 湖塘镇人民政府.
-        candidates = [r for r in candidates if r.name.place_stems and r.name.place_stems[-1] in named_places]
-    if organs:
-        candidates = [r for r in candidates if any(organ_matches(r.name.organ, o, form) for o, form in organs)]
-    elif named_places:
-        # A place alone (云岭县2023年…) means that place's own government when we hold its report.
-        government = [r for r in candidates if r.name.organ == "人民政府"]
-        candidates = government or candidates
+            # only departments of the place are loaded: they may answer what is specific to
+            # them (河长 of a water bureau), never the place's own disclosure statistics
+            department_only = bool(candidates)
     if named_agency and not candidates:
-        return Resolution([], refused="unknown_agency", named_agency=True, years=years)
+        return Resolution([], refused="unknown_agency", named_agency=True, years=years, relative_year=relative,
+                          suggestions=suggestions)
     if not named_agency and home_agency:
         home = [r for r in candidates if r.agency == home_agency or home_agency in r.agency]
         candidates = home or candidates
+    agencies = sorted({r.agency for r in candidates})
+    available = sorted({r.year for r in candidates})
     if years:
-        candidates = [r for r in candidates if r.year in years]
-        if not candidates:
+        in_year = [r for r in candidates if r.year in years]
+        if not in_year and PLAN_INTENT.search(text):
+            # 2024年打算…: next year's plans are written in this year's report (改进情况)
+            in_year = [r for r in candidates if r.year + 1 in years]
+        if not in_year:
             return Resolution([], refused="year_not_covered", named_agency=named_agency, named_year=True,
-                              years=years)
-    else:
+                              years=years, relative_year=relative, agencies=agencies, available_years=available)
+        candidates = in_year
+    elif named_agency or home_agency:
         latest: dict[str, int] = {}
         for r in candidates:
             latest[r.agency] = max(latest.get(r.agency, 0), r.year)
         candidates = [r for r in candidates if r.year == latest[r.agency]]
-    return Resolution(candidates, named_agency=named_agency, named_year=bool(years), years=years)
+    # several agencies of one place, the question naming only the place: the government holding
+    # the year asked about was kept; if still several, the most specific place wins
+    return Resolution(candidates, named_agency=named_agency, named_year=bool(years), years=years,
+                      relative_year=relative, agencies=agencies, available_years=available,
+                      suggestions=suggestions, department_only=department_only)
+
+
+def _by_organ(candidates: list[ReportRef], organs: list[_Organ]) -> list[ReportRef]:
+    out: list[ReportRef] = []
+    seen: set[int] = set()
+    for organ in organs:
+        hits = [r for r in candidates if _organ_fits(r, organ)]
+        if not hits and organ.office:
+            hits = [r for r in candidates if _organ_fits(r, organ, parent=True)]
+        if not hits and organ.form.endswith(("办公室", "办")):
+            # 管委会办公室 / 县政府办公室 that publishes no report of its own: its agency's report
+            parent = re.sub(r"(?:办公室|办)$", "", organ.form)
+            hits = [r for r in candidates if parent and any(parent == f or is_abbreviation(parent, r.name.organ)
+                                                            for f in r.name.organ_forms)]
+        if not hits:
+            return []
+        out.extend(h for h in hits if h.id not in seen)
+        seen.update(h.id for h in hits)
+    return out
+
+
+def _organ_fits(ref: ReportRef, organ: _Organ, parent: bool = False) -> bool:
+    report_organ = ref.name.organ
+    if not report_organ:
+        return False
+    if organ.organs:
+        return any(organ_matches(report_organ, o, organ.form) for o in organ.organs)
+    return organ_matches(report_organ, organ.form, organ.form)
+
+
+_FUNCTION_CHARS = set("的在年了是有个那这我你他她它们吗呢么几多少哪啥什怎请问想要去来到从向对给被把将让就都也还再和与或及等")
+_LEAD_INS = ("请问", "问下", "问一下", "想问", "我想问", "咨询", "查询", "查下", "关于")
+
+
+def _unknown_places(text: str, gaz: Gazetteer, places: list[_Place]) -> str | None:
+    """A place word we hold no report of: near miss (青河 for 青禾) or unknown (长乐区). A province,
+    or any place written before a known place (a higher level), only qualifies it."""
+    known_spans = [(p.start, p.end) for p in places]
+    first_known = min((p.start for p in places), default=len(text) + 1)
+    for m in _PLACE_LIKE.finditer(text):
+        start, end = m.span()
+        if any(s < end and start < e for s, e in known_spans):
+            continue
+        stem = m.group(1)
+        while len(stem) > 2 and (stem[0] in _FUNCTION_CHARS or not _starts_word(text, start, known_spans)):
+            stem, start = stem[1:], start + 1
+        word = text[start:end]
+        if not _starts_word(text, start, known_spans) or any(ch in _FUNCTION_CHARS for ch in stem):
+            continue
+        if _is_common_word(word) or stem in NOT_PLACES:
+            continue
+        province = any(stem.startswith(p) for p in PROVINCES) and len(stem) <= 3
+        if places and (province or start < first_known):
+            continue  # 陕西白河县, 常州武进湖塘镇: a higher place before a known one
+        if gaz.near_miss(stem) or (len(stem) > 2 and gaz.near_miss(stem[-2:])):
+            return "near_miss"
+        return "unknown_place"
+    # a bare stem one character off a known one at the start (青河交通局)
+    m = re.match(r"([\u4e00-\u9fff]{2})", text)
+    if m and not places and gaz.near_miss(m.group(1)) and m.group(1) not in NOT_PLACES \
+            and m.group(1) not in PROVINCES:
+        return "near_miss"
+    if not places:
+        for prov in PROVINCES:
+            if text.startswith(prov):
+                return "unknown_place"
+    return None
+
+
+def _starts_word(text: str, start: int, known_spans: list[tuple[int, int]]) -> bool:
+    """A place word begins the question, follows punctuation, a known place or a lead-in."""
+    if start == 0 or not ("\u4e00" <= text[start - 1] <= "\u9fff"):
+        return True
+    if any(e == start for _, e in known_spans):
+        return True
+    return any(text[:start].endswith(w) for w in _LEAD_INS) or any(text[:start].endswith(p) for p in PROVINCES)
+
+
+_AREA_WORDS = frozenset({"社区", "小区", "城区", "市区", "地区", "园区", "景区", "郊区", "山区", "街区", "辖区", "片区", "校区"})
+
+
+def _is_common_word(word: str) -> bool:
+    """Words ending in a place suffix that are not places (社区, 辖区, 全区 …)."""
+    return word in NOT_PLACE_WORDS or word[-2:] in _AREA_WORDS

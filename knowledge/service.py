@@ -27,7 +27,7 @@ class QAService:
             rows = (await session.execute(select(
                 PassageRow.id, PassageRow.report_id, PassageRow.kind, PassageRow.section, PassageRow.context,
                 PassageRow.text, PassageRow.table_name, PassageRow.row_label, PassageRow.col_label,
-                PassageRow.value, PassageRow.unit,
+                PassageRow.value, PassageRow.unit, PassageRow.quote, PassageRow.terms,
             ).order_by(PassageRow.report_id, PassageRow.id))).all()
         refs = [ReportRef(id=r.id, agency=r.agency, year=r.year, title=r.title) for r in reports]
         passages = [Passage(*row) for row in rows]
@@ -39,6 +39,9 @@ class QAService:
 
     def answer(self, question: str, today: date | None = None) -> Answer:
         return self.answerer.answer(question[:MAX_QUESTION_CHARS], today=today)
+
+    def names_in(self, question: str) -> list[str]:
+        return self.answerer.names_in(question)
 
     async def log(self, db: Database, answer: Answer, *, channel: str, user_id: int | None = None) -> None:
         async with db.session() as session:

@@ -24,16 +24,24 @@ def fold(text: str) -> str:
     return _WS.sub("", text)
 
 
-_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+# punctuation and spaces break runs; private-use characters are concept tokens (knowledge.frame)
+_PUNCT = re.compile(r"[^\w\ue000-\uf8ff]+|_", re.UNICODE)
 
 
 def strip_punct(text: str) -> str:
     return _PUNCT.sub("", text)
 
 
+_CONCEPT_CHAR = re.compile(r"[\ue000-\uf8ff]")
+
+
 def bigrams(text: str) -> list[str]:
-    """Character bigrams of each run of letters/digits/Han (punctuation breaks runs)."""
+    """Character bigrams of each run of letters/digits/Han (punctuation breaks runs); each
+    private-use character (a concept token) is a term of its own."""
     out: list[str] = []
+    if _CONCEPT_CHAR.search(text):
+        out.extend(_CONCEPT_CHAR.findall(text))
+        text = _CONCEPT_CHAR.sub(" ", text)
     for run in _PUNCT.split(text):
         if not run:
             continue

@@ -34,6 +34,7 @@ class Answer:
     suggestions: list[Suggestion] = field(default_factory=list)
     report_id: int | None = None
     note: str | None = None  # e.g. why nothing was answered (agency/year not covered)
+    resolution: object | None = field(default=None, repr=False, compare=False)  # question.Resolution
 
     @property
     def answered(self) -> bool:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,8 +24,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 
 from bot.settings import Settings, get_settings
+from bot.texts import applications as TA
 from disclosure.deadlines import Deadline
-from disclosure.validation import mask_id, mask_phone
+from disclosure.outcomes import APPLICANT_TYPES
+from disclosure.validation import (
+    mask_id, mask_phone, normalize_email, normalize_phone, normalize_resident_id, normalize_uscc,
+)
 from storage.batching import write_lock
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, NumberCounter
@@ -33,8 +39,145 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+# --- one validation for every entry point (chat form, `gongkai applications add`, ledger import) -----
+
+MAX_NAME_PERSON = 50
+MAX_NAME_ORG = 100
+MIN_ADDRESS = 5
+MAX_ADDRESS = 200
+MIN_DESCRIPTION = 5
+MAX_DESCRIPTION = 2000
+MAX_DOC_NUMBER = 50
+FIRST_RECEIPT = date(2008, 5, 1)  # the 政府信息公开条例 took effect
+ORG_ID_TYPE = "uscc"  # an organisation proves its identity with its unified social credit code
+_OTHER_ID_RE = re.compile(r"^[A-Za-z0-9\-]{5,30}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class FieldError(ValueError):
+    """One field's value breaks a rule; the message is the polite Chinese text every entry point shows."""
+
+
+class DraftError(ValueError):
+    """An application draft that breaks the rules: ``errors`` = [(field, Chinese message)]."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("；".join(message for _, message in errors))
+        self.errors = errors
+
+
+def _text(value: object) -> str:
+    return _CONTROL_RE.sub("", str(value)).strip()
+
+
+def _choice(value: object, options: dict[str, str], extra: dict[str, str] | None = None) -> str | None:
+    text = _text(value)
+    for code, label in options.items():
+        if text in (code, label):
+            return code
+    return (extra or {}).get(text)
+
+
+def clean_applicant_type(value: object) -> str:
+    code = _choice(value, APPLICANT_TYPES, {"公民": "natural_person", "个人": "natural_person"})
+    if code is None:
+        raise FieldError(TA.BAD_APPLICANT_TYPE.format(known="、".join(APPLICANT_TYPES.values())))
+    return code
+
+
+def clean_name(value: object, org: bool) -> str:
+    text, limit = _text(value), (MAX_NAME_ORG if org else MAX_NAME_PERSON)
+    if not text or len(text) > limit or "\n" in text:
+        raise FieldError(TA.BAD_NAME.format(limit=limit))
+    return text
+
+
+def clean_org_code(value: object) -> str:
+    code = normalize_uscc(_text(value))
+    if code is None:
+        raise FieldError(TA.BAD_ORG_CODE)
+    return code
+
+
+def clean_id_type(value: object) -> str:
+    code = _choice(value, {**TA.ID_TYPES, ORG_ID_TYPE: "统一社会信用代码"}, {"身份证": "resident_id"})
+    if code is None:
+        raise FieldError(TA.BAD_ID_TYPE.format(known="、".join(TA.ID_TYPES.values())))
+    return code
+
+
+def clean_id_number(value: object, id_type: str | None) -> str:
+    text = _text(value)
+    if id_type == "resident_id":
+        number = normalize_resident_id(text)
+        if number is None:
+            raise FieldError(TA.BAD_RESIDENT_ID)
+        return number
+    if id_type == ORG_ID_TYPE:
+        return clean_org_code(text)
+    compact = text.replace(" ", "").upper()
+    if not _OTHER_ID_RE.match(compact):
+        raise FieldError(TA.BAD_ID_NUMBER)
+    return compact
+
+
+def clean_phone(value: object) -> str:
+    phone = normalize_phone(_text(value))
+    if phone is None:
+        raise FieldError(TA.BAD_PHONE)
+    return phone
+
+
+def clean_email(value: object) -> str:
+    email = normalize_email(_text(value))
+    if email is None:
+        raise FieldError(TA.BAD_EMAIL_REQUIRED)
+    return email
+
+
+def clean_address(value: object) -> str:
+    text = _text(value)
+    if not MIN_ADDRESS <= len(text) <= MAX_ADDRESS:
+        raise FieldError(TA.BAD_ADDRESS.format(limit=MAX_ADDRESS))
+    return text
+
+
+def clean_description(value: object) -> str:
+    text = _text(value)
+    if not MIN_DESCRIPTION <= len(text) <= MAX_DESCRIPTION:
+        raise FieldError(TA.BAD_DESCRIPTION.format(low=MIN_DESCRIPTION, limit=MAX_DESCRIPTION))
+    return text
+
+
+def clean_doc_number(value: object) -> str:
+    text = _text(value)
+    if not text or len(text) > MAX_DOC_NUMBER or "\n" in text:
+        raise FieldError(TA.BAD_DOC_NUMBER.format(limit=MAX_DOC_NUMBER))
+    return text
+
+
+def check_receipt_date(day: date, today: date) -> date:
+    """A legal receipt date: not in the future, not before the regulation took effect."""
+    if day > today:
+        raise FieldError(TA.BAD_RECEIPT_FUTURE.format(day=day, today=today))
+    if day < FIRST_RECEIPT:
+        raise FieldError(TA.BAD_RECEIPT_OLD.format(day=day, first=FIRST_RECEIPT))
+    return day
+
+
+def _rule(func, *args):
+    try:
+        return func(*args)
+    except FieldError as exc:
+        raise PydanticCustomError("gongkai", "{message}", {"message": str(exc)}) from None
+
+
 class ApplicationDraft(BaseModel):
-    """What the applicant entered (art. 29 para. 2): identity, contact, the information sought, its form."""
+    """What the applicant entered (art. 29 para. 2): identity, contact, the information sought, its form.
+
+    The one validation of every entry point — the chat form, ``gongkai applications add`` and the
+    ledger import — with the same rules and the same Chinese messages. Build it with
+    :meth:`build` to get a :class:`DraftError` listing every problem."""
 
     applicant_type: str
     name: str
@@ -52,13 +195,104 @@ class ApplicationDraft(BaseModel):
     chat_id: int | None = None
     submitted_at: datetime | None = None  # when the summary was presented (the applicant's submission)
 
-    @field_validator("name", "description")
+    @field_validator("org_code", "id_type", "id_number", "phone", "email", "address", "doc_number",
+                     "delivery_form", "delivery_channel", mode="before")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
+    def _blank_is_none(cls, value):
+        return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
+    @field_validator("applicant_type")
+    @classmethod
+    def _applicant_type(cls, value: str) -> str:
+        return _rule(clean_applicant_type, value)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return _rule(clean_description, value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str, info: ValidationInfo) -> str:
+        return _rule(clean_name, value, str(info.data.get("applicant_type", "")).startswith("org_"))
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if "id_type" in info.data and info.data["id_type"] is None:
+            raise PydanticCustomError("gongkai", "{message}", {"message": TA.BAD_ID_TYPE_MISSING})
+        return _rule(clean_id_number, value, info.data.get("id_type"))
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else _rule(clean_phone, value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else _rule(clean_email, value)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else _rule(clean_address, value)
+
+    @field_validator("doc_number")
+    @classmethod
+    def _doc_number(cls, value: str | None) -> str | None:
+        return None if value is None else _rule(clean_doc_number, value)
+
+    @field_validator("org_code")
+    @classmethod
+    def _org_code(cls, value: str | None) -> str | None:
+        return None if value is None else _rule(clean_org_code, value)
+
+    @field_validator("id_type")
+    @classmethod
+    def _id_type(cls, value: str | None) -> str | None:
+        return None if value is None else _rule(clean_id_type, value)
+
+    @field_validator("delivery_form")
+    @classmethod
+    def _delivery_form(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = _choice(value, TA.DELIVERY_FORMS)
+        if code is None:
+            raise PydanticCustomError("gongkai", "{message}", {"message": TA.BAD_DELIVERY_FORM.format(
+                known="、".join(TA.DELIVERY_FORMS.values()))})
+        return code
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ApplicationDraft":
+        if self.delivery_channel is not None:
+            allowed = (TA.CHANNELS_FOR_FORM.get(self.delivery_form or "", tuple(TA.DELIVERY_CHANNELS)))
+            code = _choice(self.delivery_channel, {c: TA.DELIVERY_CHANNELS[c] for c in allowed})
+            if code is None:
+                raise PydanticCustomError("gongkai", "{message}", {"message": TA.BAD_DELIVERY_CHANNEL.format(
+                    known="、".join(TA.DELIVERY_CHANNELS[c] for c in allowed))})
+            self.delivery_channel = code
+        if self.delivery_channel == "post" and not self.address:
+            raise PydanticCustomError("gongkai", "{message}", {"message": TA.ASK_ADDRESS_REQUIRED})
+        if self.delivery_channel == "email" and not self.email:
+            raise PydanticCustomError("gongkai", "{message}", {"message": TA.ASK_EMAIL_REQUIRED})
+        return self
+
+    @classmethod
+    def build(cls, **fields) -> "ApplicationDraft":
+        """The validated draft, or :class:`DraftError` listing every broken rule (Chinese messages)."""
+        try:
+            return cls(**fields)
+        except ValidationError as exc:
+            errors = []
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else "draft"
+                message = err["msg"] if err["type"] == "gongkai" else TA.BAD_FIELD.format(field=field)
+                errors.append((field, message))
+            raise DraftError(errors) from None
 
     def masked(self) -> dict:
         """For logs: identifiers masked."""
@@ -72,6 +306,10 @@ class ApplicationDraft(BaseModel):
 class Created:
     application: Application
     created: bool  # False: the idempotency key had already produced this application
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def legal_date(instant: datetime, tz: str = "Asia/Shanghai") -> date:
@@ -125,12 +363,16 @@ async def create_application(
 ) -> Created:
     """Create the application (or return the one already created for ``idempotency_key``)."""
     settings = settings or get_settings()
-    received_at = received_at or datetime.now(timezone.utc)
+    received_at = received_at or _now()
     if received_at.tzinfo is None:
         raise ValueError("receipt instant must be timezone-aware")
     received_at = received_at.astimezone(timezone.utc)
     agency = agency if agency is not None else (settings.home_agency or "")
     receipt_date = legal_date(received_at, settings.timezone)
+    try:
+        check_receipt_date(receipt_date, legal_date(_now(), settings.timezone))
+    except FieldError as exc:
+        raise DraftError([("receipt_date", str(exc))]) from None
     year = receipt_date.year
 
     existing = await find_by_idempotency_key(db, idempotency_key)

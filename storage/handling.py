@@ -16,12 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from bot.settings import Settings, get_settings
 from bot.texts import staff as T
-from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline, validate_event
+from decimal import Decimal, InvalidOperation
+
+from disclosure.deadlines import (
+    AWAITING_FEE, LATE, ON_TIME, EXTENDED, ClockEvent, Deadline, DeadlineError, compute_deadline,
+    derivation_fingerprint, validate_event,
+)
 from disclosure.outcomes import OUTCOMES
 from storage.applications import lookup_application
 from storage.calendar import load_calendar
@@ -36,13 +41,19 @@ AppRef = Application | int | str
 
 CLOCK_KINDS = frozenset({
     "correction_requested", "correction_received", "correction_lapsed", "consultation",
-    "extension", "custom_deadline", "closed",
+    "extension", "custom_deadline", "fee_notice", "fee_paid", "closed",
 })
 LAPSED_OUTCOME = "other_no_correction"
+FEE_UNPAID_OUTCOME = "other_fee_unpaid"
+MAX_FEE = Decimal("1000000")
 
 
 class HandlingError(Exception):
     """A staff action that the law or the application's state does not allow (message in Chinese)."""
+
+
+class ReasonRequired(HandlingError):
+    """The action is lawful only with a recorded reason (e.g. a consultation longer than 15 WD)."""
 
 
 @dataclass
@@ -51,6 +62,11 @@ class HandlingResult:
     deadline: Deadline
     event: ApplicationEvent
     notified: bool | None = None  # None: the applicant has no chat with the bot (notify in writing)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What this action flagged (a provisional limit, a late correction notice, a long consultation)."""
+        return list((self.event.data or {}).get("warnings", []))
 
 
 def utcnow() -> datetime:
@@ -112,7 +128,9 @@ def status_from(events: Sequence[ClockEvent]) -> str:
             return "closed"
         if ev.kind == "correction_requested":
             status = "correction"
-        elif ev.kind == "correction_received":
+        elif ev.kind == "fee_notice":
+            status = "fee"
+        elif ev.kind in ("correction_received", "fee_paid"):
             status = "open"
     if any(ev.kind == "consultation" and ev.end is None for ev in events) and status == "open":
         status = "consultation"
@@ -120,7 +138,36 @@ def status_from(events: Sequence[ClockEvent]) -> str:
 
 
 def _compute(app: Application, events: Sequence[ClockEvent], calendar, settings: Settings) -> Deadline:
-    return compute_deadline(app.receipt_date, list(events), calendar, roll_forward=settings.receipt_roll_forward)
+    return compute_deadline(app.receipt_date, list(events), calendar, roll_forward=settings.receipt_roll_forward,
+                            consultation_transit_days=settings.consultation_transit_days)
+
+
+def fingerprint(calendar, settings: Settings) -> str:
+    return derivation_fingerprint(calendar, roll_forward=settings.receipt_roll_forward,
+                                  consultation_transit_days=settings.consultation_transit_days)
+
+
+def _cached_timeliness(app: Application, rows: Sequence[ApplicationEvent]) -> str:
+    """Fallback for a closed record whose events the engine cannot replay (legacy data): the stored
+    due dates decide, and a missing due date is never assumed to be on time."""
+    if app.original_due is not None and app.closed_date <= app.original_due:
+        return ON_TIME
+    if app.reply_due is not None and app.closed_date <= app.reply_due and any(r.kind == "extension" for r in rows):
+        return EXTENDED
+    return LATE
+
+
+def derive_closed(app: Application, rows: Sequence[ApplicationEvent], calendar,
+                  settings: Settings) -> tuple[str, Deadline | None]:
+    """按时/延期/逾期 of a closed application from its events, with the given calendar."""
+    events = clock_events(rows)
+    if app.closed_date is not None and not any(e.kind in ("closed", "correction_lapsed") for e in events):
+        events.append(ClockEvent("closed", app.closed_date))  # closed outside the services (old data)
+    try:
+        dl = _compute(app, events, calendar, settings)
+    except DeadlineError:
+        return _cached_timeliness(app, rows), None
+    return dl.timeliness or _cached_timeliness(app, rows), dl
 
 
 async def deadline_for(db: Database, app: AppRef, *, calendar=None, settings: Settings | None = None) -> Deadline:
@@ -199,6 +246,8 @@ async def _apply(
             raise HandlingError(T.ERR_CLOSED.format(number=app.number))
         if on is not None and on < app.receipt_date:
             raise HandlingError(T.ERR_BEFORE_RECEIPT.format(on=on, received=app.receipt_date))
+        if on is not None and on > local_today(settings):
+            raise HandlingError(T.ERR_FUTURE.format(on=on, today=local_today(settings)))
         rows = await _events(s, app.id)
         before_events = clock_events(rows)
         try:
@@ -208,14 +257,20 @@ async def _apply(
         except DeadlineError as exc:
             raise HandlingError(T.ERR_DEADLINE.format(error=exc)) from exc
         status = status_from(after_events)
+        flagged = [w for w in new.warnings if w not in current.warnings]
         before = {"status": app.status, "reply_due": _iso(app.reply_due), "original_due": _iso(app.original_due)}
+        payload = dict(data or {})
+        if flagged:
+            payload["warnings"] = flagged
         event = ApplicationEvent(application_id=app.id, kind=kind, on_date=on, end_date=end, days=days,
-                                 actor=actor, reason=reason, data=data or {})
+                                 actor=actor, reason=reason, data=payload)
         stamp = utcnow()
         values = {"reply_due": new.due, "original_due": new.original_due, "status": status, "updated_at": stamp}
         if status == "closed":
             values["outcome"] = outcome
             values["closed_date"] = on
+            values["timeliness"] = new.timeliness
+            values["derived_with"] = fingerprint(calendar, settings)
         # Optimistic lock: two staff acting at once on one application — the second one is refused.
         result = await s.execute(update(Application)
                               .where(col(Application.id) == app.id, col(Application.updated_at) == app.updated_at)
@@ -282,37 +337,117 @@ async def receive_correction(db: Database, app: AppRef, on: date, *, actor: str 
 
 async def correction_lapsed(db: Database, app: AppRef, on: date, *, actor: str = "cli",
                             notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
-    """No correction within the period: closed as 申请人无正当理由逾期不补正 (（六）1)."""
+    """No correction within the period: closed as 申请人无正当理由逾期不补正 (（六）1) — only after a
+    correction was requested and its period has ended."""
     ev = ClockEvent("correction_lapsed", on)
-    app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=_append(ev),
+
+    def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
+        if current.state != "awaiting_correction":
+            raise HandlingError(T.ERR_LAPSE_NO_REQUEST.format(number=app_.number))
+        if current.correction_due is not None and on <= current.correction_due:
+            raise HandlingError(T.ERR_LAPSE_PERIOD.format(end=current.correction_due, on=on))
+        validate_event(current, ev)
+        return [*events, ev]
+
+    app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=plan,
                                  outcome=LAPSED_OUTCOME, data={"outcome": LAPSED_OUTCOME}, settings=settings)
     return HandlingResult(app_, dl, row, await _notify(notifier, app_, T.NOTIFY_LAPSED.format(number=app_.number)))
 
 
+def _require_reason_for_long_consultation(app: Application, after: list[ClockEvent], calendar,
+                                          settings: Settings, reason: str | None) -> None:
+    """Arts. 32, 34: the third party / agency has 15 working days (plus the configured transit
+    allowance); a longer pause is recorded only with a reason."""
+    dl = _compute(app, after, calendar, settings)
+    over = [p for p in dl.pauses if p.kind == "consultation" and p.over_limit]
+    if over and not (reason and reason.strip()):
+        p = over[-1]
+        raise ReasonRequired(T.ERR_CONSULT_REASON.format(
+            start=p.start, end=p.end, days=p.working_days, transit=settings.consultation_transit_days, limit=p.limit))
+
+
 async def start_consultation(db: Database, app: AppRef, kind: str, on: date, *, end: date | None = None,
-                             party: str | None = None, actor: str = "cli",
+                             party: str | None = None, reason: str | None = None, actor: str = "cli",
                              settings: Settings | None = None) -> HandlingResult:
     """征求意见 of a third party (art. 32) or another agency (art. 34): that time does not count."""
+    settings = settings or get_settings()
     if kind not in T.CONSULT_PARTIES:
         raise HandlingError(f"征求意见对象须为 {' / '.join(T.CONSULT_PARTIES)}。")
+    if end is not None and end > local_today(settings):
+        raise HandlingError(T.ERR_FUTURE.format(on=end, today=local_today(settings)))
     ev = ClockEvent("consultation", on, end=end)
-    app_, dl, row = await _apply(db, app, kind="consultation", actor=actor, on=on, end=end, plan=_append(ev),
+    calendar = await load_calendar(db)
+
+    def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
+        validate_event(current, ev)
+        after = [*events, ev]
+        _require_reason_for_long_consultation(app_, after, calendar, settings, reason)
+        return after
+
+    app_, dl, row = await _apply(db, app, kind="consultation", actor=actor, on=on, end=end, plan=plan,
+                                 reason=(reason or "").strip() or None,
                                  data={"party_kind": kind, "party": party or ""}, settings=settings)
     return HandlingResult(app_, dl, row)
 
 
-async def end_consultation(db: Database, app: AppRef, on: date, *, actor: str = "cli",
+async def end_consultation(db: Database, app: AppRef, on: date, *, reason: str | None = None, actor: str = "cli",
                            settings: Settings | None = None) -> HandlingResult:
+    """The consultation's reply arrived (or its window ended) on ``on``: the clock runs again."""
+    settings = settings or get_settings()
+    calendar = await load_calendar(db)
+
     def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
         for i in range(len(events) - 1, -1, -1):
             ev = events[i]
             if ev.kind == "consultation" and ev.end is None:
                 if on < ev.on:
                     raise HandlingError(T.ERR_BEFORE_RECEIPT.format(on=on, received=ev.on))
-                return [*events[:i], ClockEvent("consultation", ev.on, end=on), *events[i + 1:]]
+                after = [*events[:i], ClockEvent("consultation", ev.on, end=on), *events[i + 1:]]
+                _require_reason_for_long_consultation(app_, after, calendar, settings, reason)
+                return after
         raise HandlingError(T.ERR_NO_CONSULTATION.format(number=app_.number))
 
-    app_, dl, row = await _apply(db, app, kind="consultation_ended", actor=actor, on=on, plan=plan, settings=settings)
+    app_, dl, row = await _apply(db, app, kind="consultation_ended", actor=actor, on=on, plan=plan,
+                                 reason=(reason or "").strip() or None, settings=settings)
+    return HandlingResult(app_, dl, row)
+
+
+def parse_fee(amount: Decimal | str | int | float) -> Decimal:
+    """A fee in yuan with at most two decimals, > 0 (信息处理费 is charged per the 办法's schedule)."""
+    try:
+        value = Decimal(str(amount).strip().replace(",", "").removesuffix("元"))
+    except (InvalidOperation, ValueError):
+        raise HandlingError(T.ERR_FEE_AMOUNT.format(amount=amount)) from None
+    if not value.is_finite() or value <= 0 or value > MAX_FEE or value != value.quantize(Decimal("0.01")):
+        raise HandlingError(T.ERR_FEE_AMOUNT.format(amount=amount))
+    return value.quantize(Decimal("0.01"))
+
+
+async def fee_notice(db: Database, app: AppRef, on: date, amount: Decimal | str, *, pay_by: date | None = None,
+                     basis: str = "", actor: str = "cli", notifier: Notifier | None = None,
+                     settings: Settings | None = None) -> HandlingResult:
+    """收费通知 (信息处理费管理办法 art. 6): given within the reply period; the applicant pays within
+    20 working days; from the notice to the payment the reply period does not run (art. 7)."""
+    fee = parse_fee(amount)
+    ev = ClockEvent("fee_notice", on, end=pay_by)
+    app_, dl, row = await _apply(db, app, kind="fee_notice", actor=actor, on=on, end=pay_by, plan=_append(ev),
+                                 reason=basis.strip() or None, data={"amount": str(fee)}, settings=settings)
+    text = T.NOTIFY_FEE.format(number=app_.number, amount=fee, pay_by=dl.fee_due,
+                               basis=basis.strip() or T.FEE_BASIS_DEFAULT)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+
+
+async def fee_paid(db: Database, app: AppRef, on: date, *, actor: str = "cli",
+                   settings: Settings | None = None) -> HandlingResult:
+    """The fee was paid on ``on``: the reply period runs again (the days since the notice do not count)."""
+    async with db.session() as s:
+        loaded = await _load(s, app)
+        rows = await _events(s, loaded.id)
+    notice = next((r for r in reversed(rows) if r.kind == "fee_notice"), None)
+    amount = (notice.data or {}).get("amount") if notice is not None else None
+    ev = ClockEvent("fee_paid", on)
+    app_, dl, row = await _apply(db, loaded, kind="fee_paid", actor=actor, on=on, plan=_append(ev),
+                                 data={"amount": amount} if amount else None, settings=settings)
     return HandlingResult(app_, dl, row)
 
 
@@ -384,11 +519,28 @@ async def set_custom_deadline(db: Database, app: AppRef, new_due: date, reason: 
 
 async def close(db: Database, app: AppRef, outcome_code: str, on: date, actor: str = "cli", *,
                 notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
-    """办结 with exactly one outcome code from ``disclosure.outcomes``."""
+    """办结 with exactly one outcome code from ``disclosure.outcomes``.
+
+    逾期不补正 only through :func:`correction_lapsed`; 逾期未缴费 only after a recorded fee notice whose
+    payment window has ended; never on a future date."""
     if outcome_code not in OUTCOMES:
         raise HandlingError(T.ERR_OUTCOME.format(code=outcome_code))
+    if outcome_code == LAPSED_OUTCOME:
+        raise HandlingError(T.ERR_CLOSE_NO_CORRECTION)
     ev = ClockEvent("closed", on)
-    app_, dl, row = await _apply(db, app, kind="closed", actor=actor, on=on, plan=_append(ev),
+
+    def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
+        if outcome_code == FEE_UNPAID_OUTCOME:
+            if current.fee_notice_on is None:
+                raise HandlingError(T.ERR_FEE_NO_NOTICE.format(number=app_.number))
+            if current.state != AWAITING_FEE:
+                raise HandlingError(T.ERR_FEE_PAID.format(number=app_.number, paid=current.fee_paid_on))
+            if current.fee_due is not None and on <= current.fee_due:
+                raise HandlingError(T.ERR_FEE_WINDOW.format(pay_by=current.fee_due, on=on))
+        validate_event(current, ev)
+        return [*events, ev]
+
+    app_, dl, row = await _apply(db, app, kind="closed", actor=actor, on=on, plan=plan,
                                  outcome=outcome_code, data={"outcome": outcome_code}, settings=settings)
     text = T.NOTIFY_CLOSED.format(number=app_.number, outcome=OUTCOMES[outcome_code].label)
     return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
@@ -433,3 +585,56 @@ async def recompute_open_deadlines(db: Database, *, settings: Settings | None = 
     return changed
 
 
+
+REFRESH_CHUNK = 2000
+
+
+async def refresh_timeliness(db: Database, *, settings: Settings | None = None, year: int | None = None,
+                             agency: str | None = None, actor: str = "system"
+                             ) -> list[tuple[str, str | None, str]]:
+    """Re-derive 按时/延期/逾期 (and the cached due dates) of closed applications whose stored figure
+    was derived with another calendar or other rules — after a holiday import, a chinese_calendar
+    release, a settings change — so a report never depends on *when* the calendar was imported.
+
+    Only rows with a stale fingerprint are touched (``year``: closed in that year). Returns
+    (number, old, new) for the rows whose timeliness changed."""
+    settings = settings or get_settings()
+    calendar = await load_calendar(db)
+    fp = fingerprint(calendar, settings)
+    changed: list[tuple[str, str | None, str]] = []
+    unreplayable: list[str] = []
+    query = select(Application).where(col(Application.closed_date).is_not(None),
+                                      or_(col(Application.derived_with).is_(None), Application.derived_with != fp))
+    if year is not None:
+        query = query.where(col(Application.closed_date).between(date(year, 1, 1), date(year, 12, 31)))
+    if agency is not None:
+        query = query.where(Application.agency == agency)
+    async with db.session() as s:
+        apps = list((await s.execute(query.order_by(col(Application.id)))).scalars().all())
+        for i in range(0, len(apps), REFRESH_CHUNK):
+            chunk = apps[i:i + REFRESH_CHUNK]
+            rows = (await s.execute(select(ApplicationEvent)
+                                    .where(col(ApplicationEvent.application_id).in_([a.id for a in chunk]))
+                                    .order_by(col(ApplicationEvent.id)))).scalars().all()
+            by_app: dict[int, list[ApplicationEvent]] = {}
+            for r in rows:
+                by_app.setdefault(r.application_id, []).append(r)
+            for app in chunk:
+                timeliness, dl = derive_closed(app, by_app.get(app.id, []), calendar, settings)
+                if dl is None:
+                    unreplayable.append(app.number)
+                if app.timeliness is not None and timeliness != app.timeliness:
+                    changed.append((app.number, app.timeliness, timeliness))
+                    s.add(AuditLog(actor=actor, action="application.rederive",
+                                   detail=json.dumps({"application": app.number, "before": app.timeliness,
+                                                      "after": timeliness})))
+                values = {"timeliness": timeliness, "derived_with": fp}
+                if dl is not None and dl.due is not None:
+                    values.update(reply_due=dl.due, original_due=dl.original_due)
+                await s.execute(update(Application).where(col(Application.id) == app.id).values(**values)
+                                .execution_options(synchronize_session=False))
+        await s.commit()
+    if unreplayable:
+        log.warning("%d closed application(s) whose events the engine cannot replay (e.g. %s): timeliness "
+                    "taken from their stored due dates", len(unreplayable), ", ".join(unreplayable[:5]))
+    return changed

@@ -22,6 +22,8 @@ from sqlmodel import col
 from bot.texts import reports as T
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES, codes_for_legacy_row, codes_for_row_2021
 from disclosure.tables import LEGACY_ROWS, ROWS_2021
+from disclosure.validation import parse_date_text
+from storage.applications import ApplicationDraft, DraftError, FieldError, check_receipt_date
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, AuditLog, NumberCounter
 
@@ -46,11 +48,21 @@ COLUMNS: tuple[LedgerColumn, ...] = (
     LedgerColumn("description", "申请内容", False, ("申请公开的信息", "所需信息", "description"), "所需政府信息的名称或描述"),
     LedgerColumn("phone", "联系电话", False, ("电话", "phone"), ""),
     LedgerColumn("original_due", "答复期限", False, ("法定答复期限", "原答复期限", "original_due"),
-                 "留空则按收到申请日期和工作日历自动计算"),
+                 "留空则按收到申请日期和工作日历自动计算；填写的须与计算结果一致"),
     LedgerColumn("extended", "是否延期", False, ("延期", "extended"), "是 / 否（经批准延长答复期限）"),
     LedgerColumn("extension_days", "延期工作日数", False, ("延期天数", "extension_days"),
-                 "留空按上限（2019年5月15日起20个工作日，之前15个）"),
-    LedgerColumn("reply_due", "延期后答复期限", False, ("延长后答复期限", "reply_due"), "留空则自动计算"),
+                 "是否延期为“是”时必填（2019年5月15日起不超过20个工作日，之前不超过15个）"),
+    LedgerColumn("reply_due", "延期后答复期限", False, ("延长后答复期限", "reply_due"),
+                 "留空则自动计算；填写的须与计算结果一致"),
+    LedgerColumn("correction_requested", "补正告知日期", False, ("告知补正日期", "correction_requested"),
+                 "“逾期不补正”办结的必填"),
+    LedgerColumn("correction_received", "收到补正日期", False, ("补正日期", "correction_received"),
+                 "答复期限自收到补正之日起重新计算"),
+    LedgerColumn("consultation_start", "征求意见开始日期", False, ("consultation_start",), "征求意见期间不计入答复期限"),
+    LedgerColumn("consultation_end", "征求意见结束日期", False, ("consultation_end",), ""),
+    LedgerColumn("fee_notice", "收费通知日期", False, ("fee_notice",), "“逾期未缴纳信息处理费”办结的必填"),
+    LedgerColumn("fee_paid", "缴费日期", False, ("fee_paid",), "发出收费通知至缴费之日不计入答复期限"),
+    LedgerColumn("fee_amount", "收费金额（元）", False, ("收费金额", "信息处理费", "fee_amount"), "已缴纳的信息处理费"),
     LedgerColumn("closed_date", "办结日期", False, ("答复日期", "办结时间", "closed_date"), "未办结则留空"),
     LedgerColumn("outcome", "办理结果", False, ("答复类型", "处理结果", "outcome"),
                  "见“办理结果”清单；已办结必填"),
@@ -139,10 +151,7 @@ def parse_date(value: Any) -> date | None:
     text = str(value).strip()
     if not text:
         return None
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
-    if not m:
-        raise ValueError(text)
-    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return parse_date_text(re.sub(r"\s+\d{1,2}:\d{2}(?::\d{2})?$", "", text))  # a time of day is ignored
 
 
 def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
@@ -181,8 +190,21 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[Any]]]]
     return [str(h).strip() if h is not None else "" for h in header], rows[1:]
 
 
-def parse_ledger(path: str | Path) -> tuple[list[LedgerRow], list[str]]:
+def parse_ledger(path: str | Path, today: date | None = None) -> tuple[list[LedgerRow], list[str]]:
     """Validate every row; LedgerError listing all bad cells (row numbers) if any."""
+    parsed, warnings, errors = _parse(path, today)
+    if errors:
+        raise LedgerError(_errors_message(errors), errors)
+    return parsed, warnings
+
+
+def _parse(path: str | Path, today: date | None = None
+           ) -> tuple[list[LedgerRow], list[str], list[tuple[int, str]]]:
+    """Every row (valid or not), the warnings, and the (row, message) errors."""
+    if today is None:
+        from storage.applications import _now, legal_date
+
+        today = legal_date(_now())
     header, body = read_rows(path)
     mapping: dict[int, LedgerColumn] = {}
     unknown: list[str] = []
@@ -218,7 +240,8 @@ def parse_ledger(path: str | Path) -> tuple[list[LedgerRow], list[str]]:
         for spec in COLUMNS:
             if spec.required and spec.key in found and not text(spec.key):
                 errs.append(T.ERR_REQUIRED.format(column=spec.header))
-        for key in ("receipt_date", "closed_date", "original_due", "reply_due"):
+        for key in ("receipt_date", "closed_date", "original_due", "reply_due", "correction_requested",
+                    "correction_received", "consultation_start", "consultation_end", "fee_notice", "fee_paid"):
             try:
                 rec.values[key] = parse_date(raw.get(key))
             except (ValueError, OverflowError):
@@ -258,9 +281,27 @@ def parse_ledger(path: str | Path) -> tuple[list[LedgerRow], list[str]]:
                 rec.values["extension_days"] = int(float(days))
             except ValueError:
                 errs.append(T.ERR_BAD_INT.format(column="延期工作日数", value=days))
+        elif rec.values.get("extended"):
+            errs.append(T.ERR_EXTENSION_DAYS_MISSING)
+        rec.values["fee_amount"] = text("fee_amount") or None
         rec.values["name"] = text("name")
         rec.values["description"] = text("description") or "（历史台账导入）"
         rec.values["phone"] = text("phone") or None
+        # the same rules and messages as the chat form and `gongkai applications add`
+        if rec.values.get("applicant_type") and rec.values["name"]:
+            try:
+                ApplicationDraft.build(applicant_type=rec.values["applicant_type"], name=rec.values["name"],
+                                       description=rec.values["description"], phone=rec.values["phone"])
+            except DraftError as exc:
+                errs += [m for _f, m in exc.errors]
+        if rec.values.get("receipt_date"):
+            try:
+                check_receipt_date(rec.values["receipt_date"], today)
+            except FieldError as exc:
+                errs.append(str(exc))
+        closed_day = rec.values.get("closed_date")
+        if closed_day and closed_day > today:
+            errs.append(T.ERR_CLOSED_FUTURE.format(closed=closed_day, today=today))
         number = text("number")
         if number.endswith(".0") and number[:-2].isdigit():
             number = number[:-2]
@@ -283,9 +324,7 @@ def parse_ledger(path: str | Path) -> tuple[list[LedgerRow], list[str]]:
             errs.append(T.ERR_EXTENDED_DUE.format(due=rd, original=od))
         errors += [(row_no, e) for e in errs]
         parsed.append(rec)
-    if errors:
-        raise LedgerError(_errors_message(errors), errors)
-    return parsed, warnings
+    return parsed, warnings, errors
 
 
 def _errors_message(errors: list[tuple[int, str]]) -> str:
@@ -293,37 +332,97 @@ def _errors_message(errors: list[tuple[int, str]]) -> str:
     return T.LEDGER_ROW_ERRORS.format(count=len(errors), details=details)
 
 
-def _fill_deadlines(rows: list[LedgerRow], calendar) -> list[tuple[int, str]]:
-    """Compute missing 答复期限 / 延期后答复期限 with the deadline engine; row errors if it cannot."""
-    from disclosure.deadlines import EXTENSION_CAP, ClockEvent, compute_deadline, regime_for
+def _row_events(v: dict) -> list:
+    """The clock events a ledger row records (extension added separately, on the original due date)."""
+    from disclosure.deadlines import ClockEvent
+
+    events = []
+    if v.get("correction_requested"):
+        events.append(ClockEvent("correction_requested", v["correction_requested"]))
+        if v.get("correction_received"):
+            events.append(ClockEvent("correction_received", v["correction_received"]))
+    if v.get("consultation_start"):
+        events.append(ClockEvent("consultation", v["consultation_start"], end=v.get("consultation_end")))
+    if v.get("fee_notice"):
+        events.append(ClockEvent("fee_notice", v["fee_notice"]))
+        if v.get("fee_paid"):
+            events.append(ClockEvent("fee_paid", v["fee_paid"]))
+    return events
+
+
+def _derive(rows: list[LedgerRow], calendar, settings) -> list[tuple[int, str]]:
+    """Replay each row's events with the deadline engine (the same rules as the handling services):
+    compute missing 答复期限 / 延期后答复期限, check typed ones, derive 按时/延期/逾期."""
+    from disclosure.deadlines import ClockEvent, DeadlineError, compute_deadline
 
     errors: list[tuple[int, str]] = []
     for rec in rows:
         v = rec.values
-        receipt = v["receipt_date"]
+        errs: list[str] = []
+        events = _row_events(v)
+        if v.get("correction_received") and not v.get("correction_requested"):
+            errs.append(T.ERR_NEEDS.format(column="收到补正日期", needs="补正告知日期"))
+        if v.get("fee_paid") and not v.get("fee_notice"):
+            errs.append(T.ERR_NEEDS.format(column="缴费日期", needs="收费通知日期"))
+        if v.get("consultation_end") and not v.get("consultation_start"):
+            errs.append(T.ERR_NEEDS.format(column="征求意见结束日期", needs="征求意见开始日期"))
+        if v["outcome"] == "other_no_correction" and not v.get("correction_requested"):
+            errs.append(T.ERR_NEEDS.format(column="办理结果“逾期不补正”", needs="补正告知日期"))
+        if v["outcome"] == "other_fee_unpaid" and not v.get("fee_notice"):
+            errs.append(T.ERR_NEEDS.format(column="办理结果“逾期未缴纳信息处理费”", needs="收费通知日期"))
+        if v.get("fee_amount") and not v.get("fee_paid"):
+            errs.append(T.ERR_NEEDS.format(column="收费金额（元）", needs="缴费日期"))
+        if v.get("fee_amount"):
+            from storage.handling import HandlingError, parse_fee
+
+            try:
+                v["fee_amount"] = str(parse_fee(v["fee_amount"]))
+            except HandlingError as exc:
+                errs.append(str(exc))
+        if errs:
+            errors += [(rec.row, e) for e in errs]
+            continue
+
+        def deadline(evs):
+            return compute_deadline(v["receipt_date"], evs, calendar, roll_forward=settings.receipt_roll_forward,
+                                    consultation_transit_days=settings.consultation_transit_days)
+
         try:
-            if v["original_due"] is None:
-                v["original_due"] = compute_deadline(receipt, (), calendar).due
-            if v["extended"] and v["reply_due"] is None:
-                days = v["extension_days"] or EXTENSION_CAP[regime_for(receipt)]
-                ev = ClockEvent("extension", v["original_due"], days=days)
-                v["reply_due"] = compute_deadline(receipt, (ev,), calendar).due
-        except Exception as exc:  # DeadlineError, missing calendar data
+            base = deadline(events)
+            if v["extended"]:
+                events.append(ClockEvent("extension", base.due or v["receipt_date"], days=v["extension_days"]))
+            extended = deadline(events)
+            closing = []
+            if v["closed_date"]:
+                kind = "correction_lapsed" if v["outcome"] == "other_no_correction" else "closed"
+                closing = [ClockEvent(kind, v["closed_date"])]
+            final = deadline(events + closing)
+        except DeadlineError as exc:
             errors.append((rec.row, T.ERR_DEADLINE.format(error=exc)))
             continue
+        for key, computed, header in (("original_due", extended.original_due, "答复期限"),
+                                      ("reply_due", extended.due, "延期后答复期限")):
+            typed = v.get(key)
+            if typed is not None and computed is not None and typed != computed:
+                errors.append((rec.row, T.ERR_DUE_MISMATCH.format(column=header, typed=typed, computed=computed)))
+            v[key] = computed if computed is not None else typed
         if v["reply_due"] is None:
             v["reply_due"] = v["original_due"]
+        v["events"] = events + closing
+        v["timeliness"] = final.timeliness
     return errors
 
 
 async def import_ledger(db: Database, path: str | Path, *, agency: str | None = None,
                         actor: str = "cli") -> ImportResult:
     """Validate, then insert every row in one transaction (nothing is stored on any error)."""
-    rows, warnings = parse_ledger(path)
-    if agency is None:
-        from bot.settings import get_settings
+    from bot.settings import get_settings
+    from storage.handling import fingerprint
 
-        agency = get_settings().home_agency or ""
+    settings = get_settings()
+    rows, warnings, errors = _parse(path)
+    if agency is None:
+        agency = settings.home_agency or ""
     try:
         from storage.calendar import load_calendar
 
@@ -332,7 +431,10 @@ async def import_ledger(db: Database, path: str | Path, *, agency: str | None = 
         from disclosure.calendar import default_calendar
 
         calendar = default_calendar()
-    errors = _fill_deadlines(rows, calendar)
+    bad_rows = {r for r, _ in errors}
+    errors = sorted(errors + _derive([r for r in rows if r.row not in bad_rows], calendar, settings),
+                    key=lambda e: e[0])
+    fp = fingerprint(calendar, settings)
     if errors:
         raise LedgerError(_errors_message(errors), errors)
     numbers: list[str] = []
@@ -366,17 +468,19 @@ async def import_ledger(db: Database, path: str | Path, *, agency: str | None = 
                 receipt_date=v["receipt_date"],
                 status="closed" if v["closed_date"] else "open", outcome=v["outcome"],
                 closed_date=v["closed_date"], original_due=v["original_due"], reply_due=v["reply_due"],
+                timeliness=v["timeliness"] if v["closed_date"] else None,
+                derived_with=fp if v["closed_date"] else None,
             )
             s.add(app)
             await s.flush()
             s.add(ApplicationEvent(application_id=app.id, kind="imported", on_date=v["receipt_date"], actor=actor,
                                    data={"source": Path(path).name, "row": rec.row}))
-            if v["extended"]:
-                s.add(ApplicationEvent(application_id=app.id, kind="extension", on_date=v["original_due"],
-                                       days=v["extension_days"], actor=actor, reason="台账导入"))
-            if v["closed_date"]:
-                s.add(ApplicationEvent(application_id=app.id, kind="closed", on_date=v["closed_date"], actor=actor,
-                                       data={"outcome": v["outcome"]}))
+            for ev in v["events"]:
+                data = {"outcome": v["outcome"]} if ev.kind in ("closed", "correction_lapsed") else {}
+                if ev.kind == "fee_paid" and v.get("fee_amount"):
+                    data["amount"] = v["fee_amount"]
+                s.add(ApplicationEvent(application_id=app.id, kind=ev.kind, on_date=ev.on, end_date=ev.end,
+                                       days=ev.days, actor=actor, reason="台账导入", data=data))
             numbers.append(number)
         s.add(AuditLog(actor=actor, action="applications.import",
                        detail=f"{len(numbers)} applications from {Path(path).name}"))

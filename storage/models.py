@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -30,17 +30,19 @@ class Report(SQLModel, table=True):
     content_hash: str = Field(index=True)
     published: Optional[str] = None
     ingested_at: datetime = Field(default_factory=utcnow)
+    warnings: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})  # what ingest could not structure
 
 
 class Passage(SQLModel, table=True):
-    """A searchable unit: a narrative sentence or one statistics-table cell (a structured fact)."""
+    """A searchable unit: a narrative sentence, a narrative figure with its governing clause
+    (kind "fact"), or one statistics-table cell (a structured fact)."""
 
     __tablename__ = "passage"
 
     id: Optional[int] = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
     position: int
-    kind: str  # "sentence" or "cell"
+    kind: str  # "sentence", "fact", "cell", "outline" or "meta"
     section: str = ""
     context: str = ""  # sub-heading / table group path, folded into the search text
     text: str
@@ -49,6 +51,8 @@ class Passage(SQLModel, table=True):
     col_label: Optional[str] = None
     value: Optional[str] = None
     unit: Optional[str] = None
+    quote: Optional[str] = Field(default=None, sa_type=Text)  # a fact's sentence, quoted in answers
+    terms: Optional[str] = Field(default=None, sa_type=Text)  # concept tokens for the search index
 
 
 class QuestionLog(SQLModel, table=True):
@@ -80,6 +84,7 @@ class Application(SQLModel, table=True):
         # Covering indexes for the annual-report GROUP BY queries (storage/statistics.py, bench/report_bench.py)
         Index("ix_application_receipt_span", "receipt_date", "closed_date", "applicant_type", "channel"),
         Index("ix_application_closing", "closed_date", "applicant_type", "outcome", "original_due", "reply_due"),
+        Index("ix_application_timeliness", "closed_date", "applicant_type", "outcome", "timeliness"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -114,6 +119,11 @@ class Application(SQLModel, table=True):
     closed_date: Optional[date] = Field(default=None, index=True)
     reply_due: Optional[date] = Field(default=None, index=True)  # cache of the derived due date
     original_due: Optional[date] = None
+    # 按时/延期/逾期 of a closed application, derived from its events by the deadline engine
+    # (disclosure.deadlines.Deadline.timeliness); ``derived_with`` fingerprints the calendar and rules
+    # it was derived with — a report re-derives every row whose fingerprint is not the current one.
+    timeliness: Optional[str] = None
+    derived_with: Optional[str] = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -102,7 +102,9 @@ def _deadline_reminders(item: QueueItem, today: date, calendar, thresholds: list
     app, dl, left = item.application, item.deadline, item.days_left
     out: list[tuple[str, str, date, str]] = []
     if dl.due is not None and left is not None:
-        fmt = dict(number=app.number, due=dl.due, subject=_subject(item))
+        # a date touching a year without the official schedule is provisional: say so (暂定)
+        due_text = f"{dl.due}{T.PROVISIONAL_MARK}" if dl.provisional else str(dl.due)
+        fmt = dict(number=app.number, due=due_text, subject=_subject(item))
         if left < 0:
             out.append(("overdue", f"overdue:{app.id}:{dl.due}:{today}", dl.due,
                         T.REMIND_OVERDUE.format(n=-left, **fmt)))
@@ -118,8 +120,9 @@ def _deadline_reminders(item: QueueItem, today: date, calendar, thresholds: list
     asked = any(ev.kind == "correction_requested" for ev in dl.events)
     if cnd is not None and not asked and dl.state == "running" and today <= cnd \
             and calendar.workdays_in(today, cnd) <= CORRECTION_NOTICE_LEAD:
+        cnd_text = f"{cnd}{T.PROVISIONAL_MARK}" if calendar.provisional_years_between(dl.clock_start, cnd) else str(cnd)
         out.append(("correction_notice", f"correction_notice:{app.id}:{cnd}", cnd,
-                    T.REMIND_CORRECTION_NOTICE.format(number=app.number, due=cnd, subject=_subject(item))))
+                    T.REMIND_CORRECTION_NOTICE.format(number=app.number, due=cnd_text, subject=_subject(item))))
     return out
 
 
@@ -130,8 +133,10 @@ def _digest(items: list[QueueItem], today: date, soon_days: int) -> str:
         overdue=sum(1 for i in due if i.days_left < 0), soon_days=soon_days,
         soon=sum(1 for i in due if 0 < i.days_left <= soon_days),
     )
-    lines = [T.DIGEST_LINE.format(number=i.application.number, due=i.deadline.due or "—", left=_left_label(i.days_left))
-             for i in items[:DIGEST_LINES]]
+    lines = [T.DIGEST_LINE.format(
+        number=i.application.number,
+        due=(f"{i.deadline.due}{T.PROVISIONAL_MARK}" if i.deadline.provisional else i.deadline.due) if i.deadline.due
+        else "—", left=_left_label(i.days_left)) for i in items[:DIGEST_LINES]]
     return "\n".join([text, *lines])
 
 

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, extract, func, literal, or_, select
+from sqlalchemy import and_, case, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from disclosure.tables import Aggregates, ReportTables, build_tables
+from decimal import Decimal, InvalidOperation
+
+from disclosure.tables import CASES_BY, Aggregates, ReportTables, build_tables, layout_for_year
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, Case, QuestionLog
 
@@ -32,20 +34,18 @@ E = ApplicationEvent.__table__.c
 C = Case.__table__.c
 Q = QuestionLog.__table__.c
 
-EXTENSION_KIND = "extension"
-
-
-def _has_extension():
-    return exists().where(and_(E.application_id == A.id, E.kind == EXTENSION_KIND))
-
-
 def timeliness_expr():
-    """SQL twin of :func:`disclosure.tables.timeliness` (rule 6)."""
-    return case(
-        (and_(A.original_due.is_not(None), A.closed_date <= A.original_due), literal("on_time")),
-        (and_(A.reply_due.is_not(None), A.closed_date <= A.reply_due, _has_extension()), literal("extended")),
-        else_=literal("late"),
-    )
+    """按时/延期/逾期 as derived from the events by the deadline engine (rule 6); stored per closed
+    application and re-derived by :func:`refresh` whenever the calendar or the rules change. A row
+    without a derived value is never counted as on time."""
+    return func.coalesce(A.timeliness, literal("late"))
+
+
+async def refresh(db: Database, year: int, agency: str | None = None) -> None:
+    """Re-derive the timeliness of the year's closings that were derived with another calendar."""
+    from storage.handling import refresh_timeliness
+
+    await refresh_timeliness(db, year=year, agency=agency)
 
 
 def _agency(agency: str | None):
@@ -62,9 +62,9 @@ async def _carried_out(conn: AsyncConnection, end: date, agency: str | None) -> 
     return Counter({t: n for t, n in rows})
 
 
-async def _aggregates(conn: AsyncConnection, year: int, agency: str | None) -> Aggregates:
+async def _aggregates(conn: AsyncConnection, year: int, agency: str | None, cases_by: str = "filing") -> Aggregates:
     start, end = date(year, 1, 1), date(year, 12, 31)
-    agg = Aggregates(year)
+    agg = Aggregates(year, cases_by=cases_by)
     rows = await conn.execute(
         select(A.applicant_type, A.channel, extract("month", A.receipt_date), func.count())
         .where(A.receipt_date.between(start, end), *_agency(agency))
@@ -91,19 +91,53 @@ async def _aggregates(conn: AsyncConnection, year: int, agency: str | None) -> A
                               C.application_id.in_(select(A.id).where(A.agency == agency))))
     rows = await conn.execute(select(C.kind, result, func.count()).where(*case_where).group_by(C.kind, result))
     agg.cases = Counter({(k, r): n for k, r, n in rows})
+    # Cases of earlier years decided this year: listed next to Table 四 (or counted, by decision year).
+    earlier_where = [C.filed_date < start, C.result.is_not(None), C.decided_date.between(start, end),
+                     *case_where[1:]]
+    rows = await conn.execute(select(C.id, C.kind, C.filed_date, C.decided_date, C.result).where(*earlier_where)
+                              .order_by(C.decided_date, C.filed_date, C.id))
+    agg.earlier_cases = [tuple(r) for r in rows]
+    if cases_by == "decision":
+        for _id, kind, _f, _d, res in agg.earlier_cases:
+            agg.cases[(kind, res)] += 1
+    # Fees charged (信息处理费), by payment date, for 六、其他需要报告的事项.
+    fee_where = [E.kind == "fee_paid", E.on_date.between(start, end)]
+    if agency is not None:
+        fee_where.append(E.application_id.in_(select(A.id).where(A.agency == agency)))
+    for (data,) in await conn.execute(select(E.data).where(*fee_where)):
+        try:
+            amount = Decimal(str((data or {}).get("amount") or "0"))
+        except InvalidOperation:
+            continue
+        agg.fees["applications"] += 1
+        agg.fees["amount_fen"] += int(amount * 100)
     return agg
 
 
-async def year_aggregates(db: Database, year: int, agency: str | None = None) -> Aggregates:
+async def year_aggregates(db: Database, year: int, agency: str | None = None,
+                          cases_by: str = "filing") -> Aggregates:
     async with db.engine.connect() as conn:
-        return await _aggregates(conn, year, agency)
+        return await _aggregates(conn, year, agency, cases_by)
 
 
-async def build_report(db: Database, year: int, fmt: str = "2021", agency: str | None = None) -> ReportTables:
-    """The year's official tables in layout ``fmt`` ("2021", "2019", "legacy"), checked."""
+def _cases_by(cases_by: str | None) -> str:
+    if cases_by is None:
+        from bot.settings import get_settings
+
+        cases_by = get_settings().cases_count_by
+    if cases_by not in CASES_BY:
+        raise ValueError(f"cases_by must be one of {', '.join(CASES_BY)}")
+    return cases_by
+
+
+async def build_report(db: Database, year: int, fmt: str | None = None, agency: str | None = None,
+                       cases_by: str | None = None) -> ReportTables:
+    """The year's official tables in layout ``fmt`` ("2021", "2019", "legacy"; default: the layout of
+    that report year), checked. Timeliness is re-derived first where the calendar changed."""
+    await refresh(db, year, agency)
     async with db.engine.connect() as conn:
-        agg = await _aggregates(conn, year, agency)
-    return build_tables(agg, fmt)
+        agg = await _aggregates(conn, year, agency, _cases_by(cases_by))
+    return build_tables(agg, fmt or layout_for_year(year))
 
 
 def _utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -120,6 +154,7 @@ async def live_stats(db: Database, today: date, agency: str | None = None) -> di
     year_start = date(today.year, 1, 1)
     # open as of ``today`` (so the summary can also be asked for a past day)
     is_open = and_(A.receipt_date <= today, or_(A.closed_date.is_(None), A.closed_date > today))
+    await refresh(db, today.year, agency)
     async with db.engine.connect() as conn:
         row = (await conn.execute(
             select(
@@ -167,11 +202,13 @@ class ReportBundle:
     files: list[Path]  # .xlsx, .docx, .png (in that order)
 
 
-async def report_bundle(db: Database, year: int, out_dir: str | Path, fmt: str = "2021") -> ReportBundle:
-    """Build, check and render the year's report; the rendering runs in a worker thread."""
+async def report_bundle(db: Database, year: int, out_dir: str | Path, fmt: str | None = None) -> ReportBundle:
+    """Build, check and render the year's report (layout of that year unless ``fmt`` is given);
+    the rendering runs in a worker thread."""
     from bot.texts.reports import format_table3_message
     from disclosure.render import to_markdown, write
 
+    fmt = fmt or layout_for_year(year)
     tables = await build_report(db, year, fmt)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

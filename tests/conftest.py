@@ -6,9 +6,42 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-REPORTS_DIR = SHARED / "reports"
+# The project's own test material: four fictional annual reports written for the tests and the
+# bundled 济宁 report (also in knowledge/samples/). See tests/fixtures/README.md.
+FIXTURES_DIR = ROOT / "tests" / "fixtures"
+REPORTS_DIR = FIXTURES_DIR / "reports"
 SAMPLES_DIR = ROOT / "knowledge" / "samples"
+# Material beside the repository in CI only (the shared QA sets). Tests that need it call
+# ``require_shared``: skipped with a reason in a plain clone, required in CI.
+SHARED = ROOT.parent / "shared"
+
+
+def required_in_ci() -> bool:
+    """True in CI (``CI=true``, or ``GONGKAI_REQUIRE_SERVICES=1`` as set by ``.ci/run``), where a
+    test must run instead of skipping."""
+    return any(os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+               for name in ("CI", "GONGKAI_REQUIRE_SERVICES"))
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with ``reason`` locally; fail with it in CI (CI must never pass by skipping)."""
+    if required_in_ci():
+        pytest.fail(reason + " (required in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_shared(*parts: str) -> Path:
+    """``../shared/<parts>``, or skip (fail in CI) when it is not beside the repository."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        skip_or_fail(f"{path} not found: the shared QA material lies beside the repository only in CI")
+    return path
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """The ``../shared`` folder (skipped locally when absent, required in CI)."""
+    return require_shared()
 
 
 @pytest.fixture(autouse=True)

@@ -1,33 +1,49 @@
 """A scripted year (2025) with hand-computed expectations, shared by the statistics/export tests.
 
-Every channel, every applicant type, several outcomes, an extension, late closings, carry-in and
-carry-out. Expected numbers below were computed by hand from this list, not by the code.
+Every channel, every applicant type, several outcomes, extensions, a lapsed correction, a fee
+notice left unpaid, a late closing, carry-in and carry-out. ``load`` drives the real services
+(``create_application`` and the handling services), so the due dates and 按时/延期/逾期 come from the
+deadline engine; the expected numbers below were computed by hand from this list and the 2024/2025
+State Council schedules, not by the code:
+
+- C1 2024-12-10 → due 2025-01-08 (元旦 skipped), closed 01-08: 按时
+- N2 2025-03-03 → due 03-31, extended 20 WD on 03-31 → 04-28 (清明 04-04 skipped), closed 04-20: 延期
+- N3 2025-04-01 → due 04-29, closed 05-15: 逾期
+- N9 2025-09-01 → due 09-28 (a make-up Sunday counts), extended on 09-28 → 10-31, closed 09-30: 延期
+- N10 fee notice 10-20, pay by 11-17 (20 WD), closed unpaid 11-30: 按时 (the clock stood, 办法 art. 7)
+- N5 correction requested 06-03 (period to 06-04), lapsed 06-05: 按时 (no reply period was running)
+- C2 2024-12-20 → extended due 2025-02-21, closed 2026-01-05: 逾期 (counted in 2026)
+- everything else closes well inside 20 working days: 按时
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from disclosure.tables import AppRecord, CaseRecord
 
 D = date.fromisoformat
 
-# name, applicant_type, channel, receipt, closed, outcome, original_due, reply_due, extension
+# name, applicant_type, channel, receipt, closed, outcome, path, timeliness (hand-computed)
+# path: "" (reply), "extend" (20-WD extension on the due date, then the reply), "lapse" (correction
+# requested the next day with a one-day period, lapsed after it), "fee" (fee notice 10 days after
+# receipt, never paid, closed after the payment window)
 APPS = [
-    ("C1", "natural_person", "online", "2024-12-10", "2025-01-08", "open", "2025-01-09", "2025-01-09", False),
-    ("C2", "org_business", "letter", "2024-12-20", "2026-01-05", "partial", "2025-01-20", "2025-02-20", True),
-    ("C3", "natural_person", "in_person", "2024-03-01", "2024-03-20", "open", "2024-03-29", "2024-03-29", False),
-    ("N1", "natural_person", "in_person", "2025-02-10", "2025-02-10", "open", "2025-03-10", "2025-03-10", False),
-    ("N2", "natural_person", "online", "2025-03-03", "2025-04-20", "deny_privacy", "2025-03-31", "2025-04-28", True),
-    ("N3", "org_business", "fax", "2025-04-01", "2025-05-15", "deny_trade_secret", "2025-04-29", "2025-04-29", False),
-    ("N4", "org_research", "letter", "2025-05-05", "2025-05-20", "unable_not_this_agency", "2025-06-03", "2025-06-03", False),
-    ("N5", "org_public_welfare", "other", "2025-06-02", "2025-06-05", "other_no_correction", "2025-06-30", "2025-06-30", False),
-    ("N6", "org_legal_service", "online", "2025-07-01", "2025-07-02", "already_public", "2025-07-29", "2025-07-29", False),
-    ("N7", "org_other", "online", "2025-08-01", "2025-08-10", "reject_repeat", "2025-08-29", "2025-08-29", False),
-    ("N8", "natural_person", "online", "2025-12-15", None, None, "2026-01-14", "2026-01-14", False),
-    ("N9", "org_business", "online", "2025-09-01", "2025-09-30", "unable_not_exist", "2025-09-29", "2025-10-27", True),
-    ("N10", "natural_person", "letter", "2025-10-10", "2025-11-30", "other_fee_unpaid", "2025-11-07", "2025-11-28", True),
-    ("N11", "natural_person", "online", "2025-11-03", "2025-11-04", "deny_state_secret", "2025-12-01", "2025-12-01", False),
+    ("C1", "natural_person", "online", "2024-12-10", "2025-01-08", "open", "", "on_time"),
+    ("C2", "org_business", "letter", "2024-12-20", "2026-01-05", "partial", "extend", "late"),
+    ("C3", "natural_person", "in_person", "2024-03-01", "2024-03-20", "open", "", "on_time"),
+    ("N1", "natural_person", "in_person", "2025-02-10", "2025-02-10", "open", "", "on_time"),
+    ("N2", "natural_person", "online", "2025-03-03", "2025-04-20", "deny_privacy", "extend", "extended"),
+    ("N3", "org_business", "fax", "2025-04-01", "2025-05-15", "deny_trade_secret", "", "late"),
+    ("N4", "org_research", "letter", "2025-05-05", "2025-05-20", "unable_not_this_agency", "", "on_time"),
+    ("N5", "org_public_welfare", "other", "2025-06-02", "2025-06-05", "other_no_correction", "lapse", "on_time"),
+    ("N6", "org_legal_service", "online", "2025-07-01", "2025-07-02", "already_public", "", "on_time"),
+    ("N7", "org_other", "online", "2025-08-01", "2025-08-10", "reject_repeat", "", "on_time"),
+    ("N8", "natural_person", "online", "2025-12-15", None, None, "", None),
+    ("N9", "org_business", "online", "2025-09-01", "2025-09-30", "unable_not_exist", "extend", "extended"),
+    ("N10", "natural_person", "letter", "2025-10-10", "2025-11-30", "other_fee_unpaid", "fee", "on_time"),
+    ("N11", "natural_person", "online", "2025-11-03", "2025-11-04", "deny_state_secret", "", "on_time"),
 ]
 
 # kind, filed, decided, result
@@ -37,8 +53,9 @@ CASES = [
     ("lit_direct", "2025-07-01", "2026-02-01", "corrected"),
     ("lit_after_review", "2025-02-01", "2025-09-01", "corrected"),
     ("complaint", "2025-04-01", "2025-04-20", "other"),
-    ("review", "2024-11-01", "2025-01-10", "upheld"),
+    ("review", "2024-11-01", "2025-01-10", "upheld"),  # an earlier year's case decided in 2025
 ]
+FEE_AMOUNT = "300.00"
 
 COLS = ("natural_person", "org_business", "org_research", "org_public_welfare", "org_legal_service", "org_other")
 
@@ -72,44 +89,64 @@ EXPECTED_TABLE4_NONZERO = {
 EXPECTED_LEGACY_NONZERO = {
     "apps_received": 11, "apps_received.in_person": 1, "apps_received.fax": 1, "apps_received.online": 6,
     "apps_received.letter": 2, "apps_received.other": 1,
-    "apps_closed": 11, "apps_closed.on_time": 7, "apps_closed.extended": 2, "apps_closed.late": 2,
+    "apps_closed": 11, "apps_closed.on_time": 8, "apps_closed.extended": 2,
     "replies": 11, "replies.already_public": 1, "replies.granted": 2, "replies.refused": 3,
     "replies.refused.state_secret": 1, "replies.refused.trade_secret": 1, "replies.refused.privacy": 1,
     "replies.not_this_agency": 1, "replies.not_exist": 1, "replies.asked_to_amend": 1,
-    "reviews": 2, "reviews.upheld": 1, "lawsuits": 2, "lawsuits.corrected": 1,
+    "reviews": 1, "reviews.upheld": 1, "lawsuits": 1, "lawsuits.corrected": 1,
     "complaints": 1, "complaints.other": 1,
 }
+# printed under the legacy table: N3 closed late; the review and the direct lawsuit still pending
+EXPECTED_LEGACY_NOTES = {"apps_closed.late": 1, "reviews.pending": 1, "lawsuits.pending": 1, "complaints.pending": 0}
+EXPECTED_TIMELINESS_2025 = {"on_time": 8, "extended": 2, "late": 1}
 
 
 def records() -> list[AppRecord]:
-    return [
-        AppRecord(t, ch, D(r), D(c) if c else None, oc, D(od), D(rd), ext)
-        for _n, t, ch, r, c, oc, od, rd, ext in APPS
-    ]
+    return [AppRecord(t, ch, D(r), D(c) if c else None, oc, timeliness=tm) for _n, t, ch, r, c, oc, _p, tm in APPS]
 
 
 def case_records() -> list[CaseRecord]:
-    return [CaseRecord(k, D(f), D(d) if d else None, res) for k, f, d, res in CASES]
+    return [CaseRecord(k, D(f), D(d) if d else None, res, i) for i, (k, f, d, res) in enumerate(CASES, 1)]
+
+
+APPROVER = 9_000_555
+
+
+def noon(day: date) -> datetime:
+    return datetime.combine(day, time(12, 0), ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc)
 
 
 async def load(db) -> None:
-    from storage.models import Application, ApplicationEvent, Case
+    """The scripted year through the services staff use (no hand-made rows)."""
+    from datetime import timedelta
 
-    async with db.session() as s:
-        for i, (name, t, ch, r, c, oc, od, rd, ext) in enumerate(APPS, 1):
-            rec = D(r)
-            app = Application(
-                year=rec.year, seq=i, number=f"{rec.year}-{i:04d}", applicant_type=t, name=name,
-                description=f"scripted {name}", channel=ch, receipt_date=rec,
-                submitted_at=datetime(rec.year, rec.month, rec.day, 2, tzinfo=timezone.utc),
-                status="closed" if c else "open", outcome=oc, closed_date=D(c) if c else None,
-                original_due=D(od), reply_due=D(rd),
-            )
-            s.add(app)
-            await s.flush()
-            s.add(ApplicationEvent(application_id=app.id, kind="received", on_date=rec))
-            if ext:
-                s.add(ApplicationEvent(application_id=app.id, kind="extension", on_date=D(od), days=20))
-        for k, f, d, res in CASES:
-            s.add(Case(kind=k, filed_date=D(f), decided_date=D(d) if d else None, result=res))
-        await s.commit()
+    from bot.settings import Settings
+    from storage import handling as H
+    from storage.applications import ApplicationDraft, create_application
+    from storage.cases import add_case, close_case
+    from storage.staff import add_staff
+
+    settings = Settings()
+    await add_staff(db, APPROVER, "approver", name="审批人")
+    for name, t, ch, r, c, oc, path, _tm in APPS:
+        draft = ApplicationDraft(applicant_type=t, name=f"申请人{name}", description=f"脚本年度申请 {name} 的政府信息")
+        app = (await create_application(db, draft, idempotency_key=f"scripted:{name}", received_at=noon(D(r)),
+                                        channel=ch, settings=settings)).application
+        if c is None:
+            continue
+        if path == "extend":
+            due = (await H.deadline_for(db, app, settings=settings)).due
+            await H.extend(db, app, 20, APPROVER, "需调取档案", due, settings=settings)
+        elif path == "lapse":
+            asked = D(r) + timedelta(days=1)
+            await H.request_correction(db, app, asked, asked + timedelta(days=1), what="请写明所需信息名称",
+                                       settings=settings)
+            await H.correction_lapsed(db, app, D(c), settings=settings)
+            continue
+        elif path == "fee":
+            await H.fee_notice(db, app, D(r) + timedelta(days=10), FEE_AMOUNT, settings=settings)
+        await H.close(db, app, oc, D(c), settings=settings)
+    for k, f, d, res in CASES:
+        case = await add_case(db, k, D(f))
+        if res is not None:
+            await close_case(db, case.id, res, D(d))

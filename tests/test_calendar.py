@@ -16,6 +16,7 @@ from disclosure.calendar import (
     WorkCalendar,
     default_calendar,
     missing_next_year,
+    statutory_holidays,
     parse_override_rows,
     read_override_file,
     OVERRIDES_FILE,
@@ -83,12 +84,40 @@ def test_year_after_package_is_provisional_and_never_raises():
     assert not PACKAGE.is_provisional_year(high)
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(year, 1, 4))
+    statutory = statutory_holidays(year)
+    assert len(statutory) == 13  # 2024 revision of the 放假办法: 13 days
     for d in days_of(year):
-        assert PACKAGE.is_workday(d) == (d.weekday() < 5)
-        assert PACKAGE.day_name(d) is None
+        if d in statutory:
+            assert not PACKAGE.is_workday(d) and PACKAGE.day_name(d) == statutory[d]
+        else:
+            assert PACKAGE.is_workday(d) == (d.weekday() < 5)
+            assert PACKAGE.day_name(d) is None
     assert PACKAGE.add_workdays(date(high, 12, 31), 30) > date(high, 12, 31)
     assert PACKAGE.source_of_year(year) == "provisional"
     assert PACKAGE.source_of_year(2026) == "packaged"
+
+
+@pytest.mark.parametrize("year", range(2008, 2027))
+def test_statutory_holidays_computed_in_advance_are_rest_days_in_every_packaged_year(year):
+    """The fallback's 元旦/春节/清明/劳动节/端午/中秋/国庆 (lunar dates and the 清明 solar term computed,
+    per the 放假办法 in force that year) are rest days with the same name in chinese_calendar."""
+    days = statutory_holidays(year)
+    # 13 days from 2025, 11 before; fewer when two coincide (中秋 on 1 October in 2009 and 2020)
+    assert len(days) == {True: 13, False: 11}[year >= 2025] - (year in (2009, 2020))
+    for d, name in days.items():
+        assert not chinese_calendar.is_workday(d), (d, name)
+        # chinese_calendar leaves a few holidays that fall on a weekend unnamed (2012-06-23 端午)
+        assert chinese_calendar.get_holiday_detail(d)[1] is not None or d.weekday() >= 5, (d, name)
+
+
+def test_provisional_2027_knows_new_year_spring_festival_and_qingming():
+    days = statutory_holidays(2027)
+    assert days[date(2027, 1, 1)] == "元旦"
+    assert [d for d, n in days.items() if n == "春节"] == [date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7),
+                                                          date(2027, 2, 8)]  # 除夕–初三
+    assert days[date(2027, 4, 5)] == "清明节"
+    assert {d for d, n in days.items() if n == "劳动节"} == {date(2027, 5, 1), date(2027, 5, 2)}
+    assert PACKAGE.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)
 
 
 def test_year_before_package_is_provisional():
@@ -283,7 +312,7 @@ def test_cli_holidays_import_then_show_and_deadline(tmp_path):
     path = tmp_path / "h2027.csv"
     path.write_text(HYPOTHETICAL_2027, encoding="utf-8")
     before = json.loads(runner.invoke(_cli(), ["deadline", "--received", "2026-12-04", "--json"]).stdout)
-    assert before["provisional"] is True and before["due"] == "2027-01-01"
+    assert before["provisional"] is True and before["due"] == "2027-01-04"  # 元旦 known in advance
     out = runner.invoke(_cli(), ["holidays", "import", str(path)])
     assert out.exit_code == 0, out.output
     assert "2027" in out.stdout

@@ -79,7 +79,9 @@ def test_receipt_on_holiday_default_and_roll_forward():
 def test_2026_12_04_without_2027_data_is_provisional_not_an_error():
     dl = compute_deadline(D("2026-12-04"), calendar=CAL)
     assert dl.provisional is True and dl.provisional_years == [2027]
-    assert dl.due == D("2027-01-01")  # Mon–Fri fallback: errs early
+    # the provisional fallback knows the statutory 元旦 (2027-01-01, a Friday) — never quoted as a due date
+    assert dl.due == D("2027-01-04")
+    assert (D("2027-01-01"), "元旦") in dl.skipped
     assert dl.to_json()["provisional"] is True
 
 
@@ -98,7 +100,7 @@ def test_2026_12_03_is_provisional_only_when_extended_into_2027():
 
 def test_correction_notice_due_provisional_from_late_december():
     dl = compute_deadline(D("2026-12-23"), calendar=CAL)
-    assert dl.correction_notice_due == D("2027-01-01")
+    assert dl.correction_notice_due == D("2027-01-04")
     assert dl.provisional
 
 
@@ -215,11 +217,12 @@ def test_correction_stops_the_clock_and_restarts_from_receipt_of_correction():
     assert restarted.due == CAL.add_workdays(D("2026-10-09"), 20) == D("2026-11-05")  # make-up Saturday 10-10 is day 1
 
 
-def test_correction_notice_after_seven_working_days_refused():
+def test_correction_notice_after_seven_working_days_is_recorded_and_flagged():
     r = D("2026-09-18")
-    compute_deadline(r, [ev("correction_requested", "2026-09-29")], CAL)  # 7th WD: allowed
-    with pytest.raises(DeadlineError, match="7"):
-        compute_deadline(r, [ev("correction_requested", "2026-09-30")], CAL)
+    assert compute_deadline(r, [ev("correction_requested", "2026-09-29")], CAL).warnings == []  # 7th WD
+    late = compute_deadline(r, [ev("correction_requested", "2026-09-30")], CAL)
+    assert late.state == "awaiting_correction"
+    assert len(late.warnings) == 1 and "2026-09-29" in late.warnings[0] and "第三十条" in late.warnings[0]
 
 
 def test_correction_only_once_in_2019_regime():
@@ -246,6 +249,8 @@ def test_correction_lapsed():
     current = compute_deadline(D("2026-09-18"), events, CAL)
     with pytest.raises(DeadlineError, match="2026-10-12"):
         validate_event(current, ev("correction_lapsed", "2026-10-09"))
+    with pytest.raises(DeadlineError, match="2026-10-12"):  # the period's last day still belongs to the applicant
+        validate_event(current, ev("correction_lapsed", "2026-10-12"))
     lapsed = apply_event(current, ev("correction_lapsed", "2026-10-13"))
     assert lapsed.state == "lapsed" and lapsed.due is None and lapsed.closed_on == D("2026-10-13")
     with pytest.raises(DeadlineError):
@@ -434,7 +439,7 @@ def test_cli_provisional_text_summary():
     out = _run("--received", "2026-12-04")
     assert out.exit_code == 0
     assert "暂定" in out.stdout and "2027" in out.stdout
-    assert "2027-01-01" in out.stdout
+    assert "2027-01-04" in out.stdout and "元旦" in out.stdout
 
 
 @pytest.mark.parametrize(
@@ -445,7 +450,7 @@ def test_cli_provisional_text_summary():
         (["--received", "2026-09-18", "--extend", "21"], "20"),
         (["--received", "2026-09-18", "--pause", "2026-09-30:2026-09-21"], "2026-09-21"),
         (["--received", "2026-09-18", "--pause", "2026-09-30"], "2026-09-30"),
-        (["--received", "2026-09-18", "--correction-requested", "2026-10-09", "--correction-received", "2026-10-12"], "7"),
+        (["--received", "2026-09-18", "--extend", "5", "--extend-on", "2026-10-23"], "2026-10-22"),
     ],
 )
 def test_cli_errors_exit_non_zero_with_message(args, needle):
@@ -453,6 +458,15 @@ def test_cli_errors_exit_non_zero_with_message(args, needle):
     assert out.exit_code != 0
     assert needle in out.stderr
     assert out.stdout == ""
+
+
+def test_cli_late_correction_notice_is_computed_with_a_warning():
+    out = _run("--received", "2026-09-18", "--correction-requested", "2026-10-09", "--correction-received",
+               "2026-10-12", "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["due"] == D("2026-11-09").isoformat() and data["clock_start"] == "2026-10-12"
+    assert any("7个工作日" in w for w in data["warnings"])
 
 
 def test_roll_forward_also_applies_to_a_correction_received_on_a_holiday():

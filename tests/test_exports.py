@@ -117,7 +117,10 @@ def test_markdown(tmp_path, t2021):
     assert "| 　　4.保护第三方合法权益 | 1 | 1 | 0 | 0 | 0 | 0 | 2 |" in text
     assert "| 1 | 0 | 0 | 1 | 2 | 0 | 0 | 0 | 1 | 1 | 0 | 1 | 0 | 0 | 1 |" in text
     leg = compute_report(2025, "legacy", sy.records(), sy.case_records())
-    assert "| 　　2.延期办结数 | 件 | 2 |" in render.to_markdown(leg)
+    text = render.to_markdown(leg)
+    assert "| 　　2.延期办结数 | 件 | 2 |" in text and "逾期办结数 |" not in text
+    assert "注：本年办结的申请中，逾期办结 1 件" in text
+    assert "以前年度立案、本年审结的案件" in text and "行政复议（2024-11-01 立案，2025-01-10 审结）：维持" in text
 
 
 def test_chart_png_renders_chinese_without_missing_glyphs(tmp_path, t2021):
@@ -148,7 +151,11 @@ def test_cli_report_json_and_files(db_url, tmp_path):
     assert list(data) == ["year", "format", "table3", "table4"]
     assert data["table3"]["new_received"]["total"] == 11 and data["table4"]["review_total"] == 2
     res = runner.invoke(app, ["report", "--year", "2025", "--format", "legacy", "--json"])
-    assert json.loads(res.stdout)["rows"]["apps_closed.late"] == 2
+    legacy = json.loads(res.stdout)
+    assert "apps_closed.late" not in legacy["rows"] and legacy["notes"]["apps_closed.late"] == 1
+    res = runner.invoke(app, ["report", "--year", "2025", "--format", "legacy"])
+    assert "注：本年办结的申请中，逾期办结 1 件" in res.stdout
+    assert "（补充）" not in res.stdout
     for suffix in (".xlsx", ".docx", ".md", ".png"):
         out = tmp_path / f"r{suffix}"
         res = runner.invoke(app, ["report", "--year", "2025", "--out", str(out)])
@@ -197,5 +204,9 @@ def test_cli_cases_fill_table4():
     t4 = json.loads(runner.invoke(app, ["report", "--year", "2025", "--json"]).stdout)["table4"]
     assert t4["review_corrected"] == 1 and t4["review_total"] == 1
     assert t4["lit_after_review_pending"] == 1 and t4["lit_after_review_total"] == 1
-    rows = json.loads(runner.invoke(app, ["report", "--year", "2025", "--format", "legacy", "--json"]).stdout)["rows"]
-    assert rows["reviews"] == 1 and rows["reviews.corrected"] == 1 and rows["lawsuits"] == 1 and rows["complaints"] == 1
+    legacy = json.loads(runner.invoke(app, ["report", "--year", "2025", "--format", "legacy", "--json"]).stdout)
+    rows, notes = legacy["rows"], legacy["notes"]
+    assert rows["reviews"] == 1 and rows["reviews.corrected"] == 1
+    # §五/§六 count decided cases only (the totals add up); the pending ones are printed under the table
+    assert rows["lawsuits"] == 0 and rows["complaints"] == 0
+    assert notes["lawsuits.pending"] == 1 and notes["complaints.pending"] == 1

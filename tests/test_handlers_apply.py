@@ -325,7 +325,7 @@ async def test_apply_about_an_unanswered_question_prefills_description(db):
 async def test_create_application_numbers_under_concurrency_and_idempotency(db):
     from storage.applications import ApplicationDraft, create_application, list_for_user
 
-    draft = ApplicationDraft(applicant_type="natural_person", name="张三", description="某文件", telegram_user_id=5)
+    draft = ApplicationDraft(applicant_type="natural_person", name="张三", description="某文件的全文", telegram_user_id=5)
     late_evening = datetime(2026, 11, 23, 17, 30, tzinfo=timezone.utc)  # 01:30 on the 24th in Shanghai
     results = await asyncio.gather(*(
         create_application(db, draft, idempotency_key=f"k{i % 20}", received_at=late_evening, agency="甲局")
@@ -345,11 +345,13 @@ async def test_create_application_numbers_under_concurrency_and_idempotency(db):
         await create_application(db, draft, idempotency_key="naive", received_at=datetime(2026, 11, 23, 9, 0))
 
 
-async def test_receipt_marks_a_provisional_due_date(db):
+async def test_receipt_marks_a_provisional_due_date(db, monkeypatch):
     from handlers.apply import receipt_text
+    from storage import applications
     from storage.applications import ApplicationDraft, create_application
 
-    draft = ApplicationDraft(applicant_type="natural_person", name="张三", description="某文件")
+    monkeypatch.setattr(applications, "_now", lambda: datetime(2026, 12, 20, 3, 0, tzinfo=timezone.utc))
+    draft = ApplicationDraft(applicant_type="natural_person", name="张三", description="某文件的全文")
     created = await create_application(db, draft, idempotency_key="late",
                                        received_at=datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc), agency="甲局")
     text = await receipt_text(db, created.application)

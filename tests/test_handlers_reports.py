@@ -193,3 +193,26 @@ def test_split_message_keeps_every_line_within_the_limit():
     long_line = "长" * 9000
     assert [len(c) for c in split_message(long_line, 4096)] == [4096, 4096, 808]
     assert split_message("") == [""]
+
+
+@pytest.mark.parametrize("year, layout, marker", [
+    (2018, "legacy", "（二）申请办结数"),
+    (2020, "2019", "（六）其他处理："),
+    (2021, "2021", "2021年度 表三"),
+])
+async def test_report_picks_the_layout_of_the_year(db, chat, year, layout, marker):
+    """Chat /report: the pre-2019 table before 2019, the 2019 trial format for 2019–2020, 2021 after."""
+    from storage.models import Application
+
+    async with db.session() as s:  # one application closed in that year, so every layout has a figure
+        s.add(Application(year=year, seq=1, number=f"{year}-0001", applicant_type="natural_person", name="甲",
+                          description="某文件的全文", receipt_date=date(year, 3, 2), closed_date=date(year, 3, 20),
+                          status="closed", outcome="other_misc"))
+        await s.commit()
+    sent = await chat.say(f"/report {year}", user=HANDLER)
+    assert marker in "\n".join(m.text for m in sent)
+    names = [d.document.filename for d in chat.session.documents(HANDLER)]
+    assert names == [f"政府信息公开统计表_{year}_{layout}.xlsx", f"政府信息公开统计表_{year}_{layout}.docx"]
+    async with db.session() as s:
+        audit_row = (await s.execute(select(AuditLog).where(AuditLog.action == "report"))).scalars().one()
+    assert audit_row.detail == f"year {year} format {layout}"

@@ -125,14 +125,16 @@ async def test_correction_then_received_restarts_clock(db, settings):
     assert res.application.status == "open" and res.application.reply_due == date(2026, 12, 21)
 
 
-async def test_correction_after_seven_working_days_refused(db, settings):
+async def test_correction_after_seven_working_days_is_recorded_and_flagged(db, settings):
     app = await make_app(db, date(2026, 9, 18))
-    with pytest.raises(H.HandlingError, match="7"):
-        await H.request_correction(db, app, date(2026, 9, 30), date(2026, 10, 20), settings=settings)
     with pytest.raises(H.HandlingError):
         await H.receive_correction(db, app, date(2026, 9, 25), settings=settings)
     assert await event_rows(db, app.id) == []
-    assert (await H.find_application(db, app.id)).status == "open"
+    res = await H.request_correction(db, app, date(2026, 9, 30), date(2026, 10, 20), settings=settings)
+    assert res.application.status == "correction"
+    assert len(res.warnings) == 1 and "7个工作日" in res.warnings[0] and "2026-09-29" in res.warnings[0]
+    [row] = await event_rows(db, app.id)
+    assert row.kind == "correction_requested" and row.data["warnings"] == res.warnings
 
 
 async def test_correction_lapsed_closes_with_outcome(db, settings):
@@ -245,7 +247,7 @@ def test_whole_life_via_cli():
     r = cli("staff", "add", "555", "--role", "approver", "--name", "李处长")
     assert r.exit_code == 0, r.output
     r = cli("applications", "add", "--channel", "letter", "--applicant", "org_research", "--received", "2026-09-18",
-            "--subject", "2025年科研项目经费清单", "--name", "某研究所", "--phone", "0537-1234567", "--json")
+            "--subject", "2025年科研项目经费清单", "--name", "某研究所", "--phone", "0537-2345678", "--json")
     assert r.exit_code == 0, r.output
     created = json.loads(r.stdout)
     assert created["receipt_date"] == "2026-09-18" and created["due"] == "2026-10-22"
@@ -274,7 +276,7 @@ def test_whole_life_via_cli():
     assert r.exit_code != 0 and "已办结" in r.stderr
 
     r = cli("applications", "show", number)
-    assert r.exit_code == 0 and "0537-1234567" in r.stdout and "李处长" in r.stdout and "请写明年度" in r.stdout
+    assert r.exit_code == 0 and "0537-2345678" in r.stdout and "李处长" in r.stdout and "请写明年度" in r.stdout
     shown = json.loads(cli("applications", "show", number, "--json").stdout)
     assert [e["kind"] for e in shown["events"]] == [
         "received", "correction_requested", "correction_received", "consultation", "extension", "closed"]
@@ -295,11 +297,12 @@ def test_cli_errors_are_clean():
 
 def test_cli_list_overdue_and_idempotent_add():
     args = ["applications", "add", "--channel", "fax", "--applicant", "natural_person", "--received",
-            "2026-09-18T16:30", "--subject", "旧申请", "--name", "赵六", "--key", "fax-001", "--json"]
+            "2026-09-18T16:30", "--subject", "旧申请的文件", "--name", "赵六", "--key", "fax-001", "--json"]
     first, again = json.loads(cli(*args).stdout), json.loads(cli(*args).stdout)
     assert first == again  # the same key creates nothing new
-    cli("applications", "add", "--channel", "in_person", "--applicant", "natural_person", "--received",
-        "2099-01-05", "--subject", "新申请", "--name", "钱七")
+    r = cli("applications", "add", "--channel", "in_person", "--applicant", "natural_person", "--received",
+            date.today().isoformat(), "--subject", "新申请的信息", "--name", "钱七")
+    assert r.exit_code == 0, r.output
     overdue = json.loads(cli("applications", "list", "--overdue", "--json").stdout)
     assert [a["number"] for a in overdue] == [first["number"]] and overdue[0]["days_left"] < 0
     assert len(json.loads(cli("applications", "list", "--open", "--json").stdout)) == 2

@@ -27,7 +27,7 @@ def _fill_template(path, rows):
 GOOD = [
     # carried in from 2024, closed in 2025 within an extension
     {"收到申请日期": date(2024, 12, 2), "申请人类型": "自然人", "申请人姓名或名称": "张三", "申请渠道": "网络",
-     "申请内容": "某文件", "是否延期": "是", "延期工作日数": 10, "办结日期": date(2025, 1, 6),
+     "申请内容": "某文件的全文", "是否延期": "是", "延期工作日数": 10, "办结日期": date(2025, 1, 6),
      "办理结果": "予以公开"},
     {"编号": "济科公开〔2025〕1号", "收到申请日期": datetime(2025, 3, 3), "申请人类型": "商业企业",
      "申请人姓名或名称": "某公司", "申请渠道": "信函", "答复期限": "2025-03-31", "办结日期": "2025/03/20",
@@ -79,7 +79,7 @@ async def test_template_then_import_fills_the_report(db, tmp_path):
     leg = await build_report(db, 2025, "legacy")
     assert zhang.original_due == date(2024, 12, 30) and zhang.reply_due == date(2025, 1, 14)
     assert leg.rows["apps_closed.extended"] == 1  # closed 2025-01-06: after 12-30, within the extension
-    assert leg.rows["apps_closed.on_time"] == 2 and leg.rows["apps_closed.late"] == 0
+    assert leg.rows["apps_closed.on_time"] == 2 and leg.notes["apps_closed.late"] == 0
     assert leg.rows["apps_received.fax"] == 1 and leg.rows["replies.not_this_agency"] == 1
 
 

@@ -244,7 +244,7 @@ def test_reminders_run_cli(monkeypatch, tmp_path):
     get_settings.cache_clear()
     runner = CliRunner()
     assert runner.invoke(cli_app, ["applications", "add", "--channel", "in_person", "--applicant", "natural_person",
-                                   "--received", "2026-09-18", "--subject", "经费", "--name", "张三"]).exit_code == 0
+                                   "--received", "2026-09-18", "--subject", "科研经费清单", "--name", "张三"]).exit_code == 0
     # no token: a clear error, nothing recorded
     r = runner.invoke(cli_app, ["reminders", "run", "--now", "2026-10-16T10:00"])
     assert r.exit_code == 1 and "GONGKAI_BOT_TOKEN" in r.stderr

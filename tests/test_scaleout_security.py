@@ -202,7 +202,7 @@ async def test_questions_per_minute_limit_is_polite_and_recovers(db):
     assert sent == []  # told once per window, then quiet
     await chat.say("/help")  # commands and form steps are not questions
     assert chat.last() != TR.QUESTIONS_LIMITED.format(limit=3)
-    await chat.say("/ask 2018年", OTHER)  # other users are not affected
+    await chat.say("/ask 2018年主动公开了多少条", OTHER)  # other users are not affected
     assert "123" in chat.last(OTHER)
     clock[0] += 61
     await chat.say("2018年一分钟后")

@@ -61,10 +61,21 @@ async def test_scripted_year_all_three_formats(db, path):
 
     leg = await report("legacy")
     assert leg.rows == expected_legacy()
-    assert leg.to_json() == {"year": 2025, "format": "legacy", "rows": expected_legacy()}
+    assert leg.notes == sy.EXPECTED_LEGACY_NOTES
+    assert leg.to_json() == {"year": 2025, "format": "legacy", "rows": expected_legacy(),
+                             "notes": sy.EXPECTED_LEGACY_NOTES}
+    assert "apps_closed.late" not in leg.rows  # only official rows; 逾期 is printed under the table
+    assert leg.rows["apps_closed"] == leg.rows["apps_closed.on_time"] + leg.rows["apps_closed.extended"] + 1
+    for parent in ("reviews", "lawsuits", "complaints"):  # §四–§六 totals add up
+        assert leg.rows[parent] == sum(v for k, v in leg.rows.items() if k.startswith(parent + "."))
 
-    assert t21.extras["timeliness"] == {"on_time": 7, "extended": 2, "late": 2}
+    assert t21.extras["timeliness"] == sy.EXPECTED_TIMELINESS_2025
     assert t21.extras["received_by_month_channel"]["online"][11] == 1  # N8, December
+    earlier = t21.extras["cases_decided_from_earlier_years"]
+    assert [(c["kind"], c["filed_date"], c["decided_date"], c["result"]) for c in earlier] == [
+        ("review", "2024-11-01", "2025-01-10", "upheld")]
+    if path == "sql":
+        assert t21.extras["fees"] == {"applications": 0, "amount": "0.00"}  # N10 never paid
 
 
 async def test_carry_over_next_year_equals_this_years_carried_out(db):
@@ -99,13 +110,21 @@ def _random_records(seed: int, n: int) -> tuple[list[AppRecord], list[CaseRecord
 async def test_sql_aggregation_equals_reference_loop_on_random_data(db):
     from storage.models import Application, ApplicationEvent, Case
 
+    from bot.settings import get_settings
+    from disclosure.tables import timeliness
+    from storage.calendar import load_calendar
+    from storage.handling import fingerprint
+
+    # rows inserted directly (a bulk-load path), stamped as derived with the current calendar
+    fp = fingerprint(await load_calendar(db), get_settings())
     apps, cases = _random_records(7, 600)
     async with db.session() as s:
         for i, a in enumerate(apps, 1):
             row = Application(year=a.receipt_date.year, seq=i, number=f"X-{i}", applicant_type=a.applicant_type,
                               name="n", description="d", channel=a.channel, receipt_date=a.receipt_date,
                               closed_date=a.closed_date, outcome=a.outcome, original_due=a.original_due,
-                              reply_due=a.reply_due, status="closed" if a.closed_date else "open")
+                              reply_due=a.reply_due, status="closed" if a.closed_date else "open",
+                              timeliness=timeliness(a) if a.closed_date else None, derived_with=fp)
             s.add(row)
             await s.flush()
             if a.extended:
@@ -229,10 +248,13 @@ def test_stats_text():
 
 async def test_live_stats_due_this_week(db):
     await sy.load(db)
-    stats = await live_stats(db, date(2025, 11, 24))  # Monday; N10 is due Friday 11-28, C2 long overdue
-    assert (stats["open"], stats["due_this_week"], stats["overdue"]) == (2, 1, 1)
-    stats = await live_stats(db, date(2025, 11, 29))  # Saturday: N10 now overdue, week ends tomorrow
-    assert (stats["due_this_week"], stats["overdue"]) == (0, 2)
+    # Monday 11-24: N10's clock stands (fee notice unpaid: no due date), C2 long overdue
+    stats = await live_stats(db, date(2025, 11, 24))
+    assert (stats["open"], stats["due_this_week"], stats["overdue"]) == (2, 0, 1)
+    stats = await live_stats(db, date(2025, 11, 3))  # N11 received today, due 12-01; N10 stopped
+    assert (stats["open"], stats["due_this_week"], stats["overdue"]) == (3, 0, 1)
+    stats = await live_stats(db, date(2025, 11, 29))  # Saturday: N10 awaits payment, so it is never overdue
+    assert (stats["due_this_week"], stats["overdue"]) == (0, 1)
 
 
 def test_chat_message_2019_layout_has_single_other_row():

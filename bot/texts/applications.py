@@ -77,6 +77,15 @@ CHANNELS_FOR_FORM = {
     "inspection": ("collect",),
 }
 
+BAD_APPLICANT_TYPE = "申请人类型不正确，可选：{known}。"
+BAD_ID_TYPE = "证件类型不正确，可选：{known}。"
+BAD_ID_TYPE_MISSING = "填写了证件号码，请同时写明证件类型。"
+BAD_DELIVERY_FORM = "获取信息的形式不正确，可选：{known}。"
+BAD_DELIVERY_CHANNEL = "获取信息的方式不正确，可选：{known}。"
+BAD_RECEIPT_FUTURE = "收到申请日期 {day} 晚于今天（{today}），请核对。"
+BAD_RECEIPT_OLD = "收到申请日期 {day} 早于《政府信息公开条例》施行日期（{first}），请核对。"
+BAD_FIELD = "“{field}”填写不正确，请核对。"
+
 TEXT_EXPECTED = "请输入文字。"
 
 # An answer is filed only under the step the citizen was asked (see handlers/apply.py).

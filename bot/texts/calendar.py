@@ -10,6 +10,7 @@ REGIME_LABEL = {
 STATE_LABEL = {
     "running": "计时中",
     "awaiting_correction": "等待补正（暂停计时）",
+    "awaiting_fee": "等待缴纳信息处理费（暂停计时）",
     "closed": "已办结",
     "lapsed": "逾期未补正，视为撤回",
 }
@@ -17,46 +18,69 @@ STATE_LABEL = {
 SOURCE_LABEL = {
     "official": "正式（已录入国务院办公厅通知）",
     "packaged": "内置数据（chinese_calendar）",
-    "provisional": "暂定（无官方数据，按周一至周五为工作日计算）",
+    "provisional": "暂定（无官方通知：已按《全国年节及纪念日放假办法》预先计算法定节假日，调休安排未知）",
 }
 
-RECEIVED = "收到申请日 / received：{date}（{weekday}）"
-CLOCK_START = "起算日 / clock start：{date}（{weekday}）"
-REGIME = "适用 / regime：{label}"
-STATE = "状态 / state：{label}"
-DUE = "答复期限 / due：{date}（{weekday}）"
-DUE_NONE = "答复期限 / due：待收到补正后重新计算"
-ORIGINAL_DUE = "原答复期限 / original due：{date}（{weekday}）"
-EXTENDED = "延长 / extension：{days}个工作日"
-CUSTOM_DUE = "另行确定的期限（第三十五条）/ art. 35 deadline：{date}"
-PAUSED = "征求意见不计时 / paused：{days}个工作日"
+RECEIVED = "收到申请日：{date}（{weekday}）"
+CLOCK_START = "起算日：{date}（{weekday}）"
+REGIME = "适用：{label}"
+STATE = "状态：{label}"
+DUE = "答复期限：{date}（{weekday}）"
+DUE_NONE = "答复期限：暂停计时，待收到补正或缴费后重新计算"
+ORIGINAL_DUE = "原答复期限：{date}（{weekday}）"
+EXTENDED = "延长：{days}个工作日"
+CUSTOM_DUE = "另行确定的期限（第三十五条）：{date}"
+PAUSED = "不计时：{days}个工作日"
+PAUSE_CONSULTATION = "征求意见：{start} 至 {end}，{days}个工作日不计时（15个工作日答复期含在途至 {limit}）{flag}"
+PAUSE_FEE = "信息处理费：{start} 发出收费通知，缴费期限 {limit}，{paid}"
+PAUSE_FEE_PAID = "{end} 缴费，{days}个工作日不计时"
+PAUSE_FEE_UNPAID = "尚未缴费"
+PAUSE_OPEN = "尚未结束"
+PAUSE_OVER = "⚠ 超过法定期限"
+TIMELINESS_LABEL = {"on_time": "按时办结", "extended": "延期办结", "late": "逾期办结"}
+TIMELINESS = "办结时效：{label}"
+WARNING = "⚠ {text}"
 CONSULTATION_OPEN = "征求意见尚未结束，暂按15个工作日答复期估算。"
-CORRECTION_NOTICE_DUE = "补正告知期限 / correction notice due：{date}（{weekday}）"
-CORRECTION_DUE = "补正期限 / correction period ends：{date}"
-SKIPPED = "跳过的非工作日 / skipped days："
-SKIPPED_NONE = "跳过的非工作日 / skipped days：无"
+CORRECTION_NOTICE_DUE = "补正告知期限：{date}（{weekday}）"
+CORRECTION_DUE = "补正期限截止：{date}"
+SKIPPED = "跳过的非工作日："
+SKIPPED_NONE = "跳过的非工作日：无"
 PROVISIONAL = (
-    "⚠ 暂定 / PROVISIONAL：{years}年节假日安排尚未录入，期限按周一至周五为工作日计算，"
+    "⚠ 暂定：{years}年节假日安排尚未录入，期限按预先计算的法定节假日暂算（调休未知），"
     "请勿作为最终期限告知申请人。请用 gongkai holidays import 录入官方安排。"
 )
 
 HOLIDAYS_YEAR = "{year}年：{label}"
-HOLIDAYS_SOURCE_FILE = "来源 / source：{source}"
+HOLIDAYS_SOURCE_FILE = "来源：{source}"
 HOLIDAYS_NONE = "（本年没有节假日或调休数据）"
 HOLIDAYS_HOLIDAY = "{date}（{weekday}）放假 {name}"
 HOLIDAYS_WORKDAY = "{date}（{weekday}）调休上班"
 HOLIDAYS_IMPORTED = "已录入 {years} 年节假日安排（正式）。"
 HOLIDAYS_RECOMPUTE_NONE = "未处理完毕的申请答复期限均无变化。"
 HOLIDAYS_RECOMPUTE_CHANGED = "以下申请的答复期限已重新计算："
+HOLIDAYS_REDERIVED = "以下已办结申请的办结时效按正式安排重新认定："
 HOLIDAYS_RECOMPUTE_ROW = "  {number}：{old} → {new}"
 HOLIDAYS_RECOMPUTE_UNAVAILABLE = "（申请办理模块不可用，未重新计算答复期限。）"
 HOLIDAYS_EMPTY_FILE = "文件中没有任何日期。"
 
 NEXT_YEAR_MISSING = "请录入{year}年节假日安排（国务院办公厅通知），否则{year}年的答复期限只能暂定。"
 
-ERR_DATE = "无效日期 {value!r}（{what}），格式应为 YYYY-MM-DD"
+ERR_DATE = "无效日期 {value!r}（{what}），格式应为 YYYY-MM-DD（也可写 2026/09/28 或 2026年9月28日）"
 ERR_PAUSE = "无效的征求意见期间 {value!r}，格式应为 开始:结束，例如 2026-09-21:2026-09-30"
 ERR_PAUSE_ORDER = "征求意见结束日 {end} 早于开始日 {start}"
 ERR_FILE = "无法读取文件 {path}：{error}"
 ERR_IMPORT = "节假日文件有误，未导入任何数据："
 ERR_YEAR = "无效年份 {value}"
+
+
+def pause_lines(dl) -> list[str]:
+    """Each consultation and fee pause, as shown in the deadline explanation."""
+    out = []
+    for p in dl.pauses:
+        if p.kind == "fee":
+            paid = PAUSE_FEE_PAID.format(end=p.end, days=p.working_days) if p.end else PAUSE_FEE_UNPAID
+            out.append(PAUSE_FEE.format(start=p.start, limit=p.limit, paid=paid))
+        else:
+            out.append(PAUSE_CONSULTATION.format(start=p.start, end=p.end or PAUSE_OPEN, days=p.working_days,
+                                                   limit=p.limit, flag=PAUSE_OVER if p.over_limit else ""))
+    return out

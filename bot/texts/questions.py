@@ -1,5 +1,6 @@
 """Texts for citizens' questions (CLI and chat)."""
 
+EXAMPLES = "例如：「2023年主动公开了多少条政府信息」「2023年收到多少件信息公开申请」「信息公开办公室的电话是多少」。"
 NOT_FOUND = {
     "near_miss": "没有找到该机关的年度报告，请核对机关名称。",
     "unknown_place": "没有找到该地区或机关的年度报告，请核对名称。",
@@ -7,12 +8,44 @@ NOT_FOUND = {
     "year_not_covered": "没有找到该机关该年度的年度报告。",
     "no_reports": "知识库中还没有年度报告。",
     "empty": "请输入您的问题。",
+    "not_understood": "抱歉，没有看懂您的问题。请用中文描述您想了解的内容，" + EXAMPLES,
+    "department_only": "已收录的只是该地区部门的年度报告，无法代表该地区政府的情况。",
 }
 NOT_CONFIDENT = "抱歉，没有在年度报告中找到确切答案。"
+LOADED_HERE = "该地区已收录：{agencies}的年度报告。"
+YEARS_LOADED = "已收录{agency}{years}年度的年度报告。"
+RELATIVE_YEAR = "（“{word}”按{year}年理解）"
+NO_REPORTS_CLI = "知识库中还没有年度报告，请先用 gongkai ingest 文件 导入年度报告。"
+UNNAMED_AGENCY = "您没有指明机关，以下答复摘自{agency}的年度报告："
 
 
-def not_found(note: str | None) -> str:
-    return NOT_FOUND.get(note or "", NOT_CONFIDENT)
+def not_found(note: str | None, resolution=None) -> str:
+    """Why there is no answer, with what is loaded (years, agencies of the place) when known."""
+    text = NOT_FOUND.get(note or "", NOT_CONFIDENT)
+    if resolution is None:
+        return text
+    extra = []
+    if note == "year_not_covered":
+        if resolution.relative_year:
+            text = text.rstrip("。") + RELATIVE_YEAR.format(word=resolution.relative_year,
+                                                             year=resolution.years[0]) + "。"
+        if resolution.available_years and len(resolution.agencies) == 1:
+            years = "、".join(str(y) for y in resolution.available_years)
+            extra.append(YEARS_LOADED.format(agency=resolution.agencies[0], years=years))
+    if note in ("unknown_agency", "department_only") and resolution.suggestions:
+        extra.append(LOADED_HERE.format(agencies="、".join(resolution.suggestions[:5])))
+    return "".join([text, *extra])
+
+
+# --- conversation (handlers/questions.py) -------------------------------------------------------
+
+GREETING_REPLY = "您好！请直接发送您想了解的问题，" + EXAMPLES + "如需申请公开政府信息，请发送 /apply。"
+THANKS_REPLY = "不客气！还有其他问题可以随时发送。"
+HOW_TO_APPLY = (
+    "申请政府信息公开，请发送 /apply 在线填写申请表，需要提供：申请人姓名或单位名称、身份证明、联系方式，"
+    "以及所需信息的名称、文号或能够确定该信息的描述。提交后会告知收到申请的日期和答复期限。"
+)
+MY_APPLICATION_HINT = "查看您已提交申请的办理进度，请发送 /my。"
 
 
 # --- Telegram chat (handlers/common.py, handlers/questions.py) ------------------------------

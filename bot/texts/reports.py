@@ -9,8 +9,10 @@ REPORT_USAGE = "用法：/report 年份，例如 /report 2026"
 REPORT_BAD_YEAR = "年份格式不正确，请输入四位年份，例如 /report 2026。"
 REPORT_BAD_FORMAT = "报表格式不正确：{fmt}。可选：2021（现行格式）、2019（试行格式）、legacy（2019年以前统计表）。"
 REPORT_BAD_SUFFIX = "不支持的导出文件类型：{suffix}。可选：.xlsx、.docx、.md、.png。"
+REPORT_BAD_CASES_BY = "案件统计口径不正确：{value}。可选：filing（按立案年度）、decision（按审结年度）。"
 REPORT_INVARIANT = "统计数据校验未通过，报表未生成，请核对以下数据：\n{details}"
 REPORT_WRITTEN = "已生成：{path}"
+REPORT_NO_FOLDER = "文件夹 {folder} 不存在，请先创建或换一个位置。"
 REPORT_HEADER = "{year}年度 表三 收到和处理政府信息公开申请情况（单位：件）"
 REPORT_ROW = "{label}：{total}"
 REPORT_ROW_SPLIT = "{label}：{total}（{parts}）"
@@ -72,8 +74,12 @@ ERR_CLOSED_BEFORE_RECEIPT = "办结日期 {closed} 早于收到申请日期 {rec
 ERR_DUE_BEFORE_RECEIPT = "答复期限 {due} 早于收到申请日期 {receipt}"
 ERR_EXTENDED_DUE = "延期后答复期限 {due} 早于原答复期限 {original}"
 ERR_DUPLICATE_NUMBER = "编号 {number} 重复（已存在或与第 {other} 行重复）"
-ERR_DEADLINE = "无法计算答复期限：{error}（可在“答复期限”列直接填写）"
+ERR_DEADLINE = "期限规则不允许：{error}"
 ERR_BAD_INT = "“{column}”应为整数：{value}"
+ERR_EXTENSION_DAYS_MISSING = "“是否延期”为“是”，但未填写“延期工作日数”"
+ERR_DUE_MISMATCH = "“{column}”{typed} 与按工作日历计算的 {computed} 不一致（如有补正、征求意见或缴费，请填写相应列）"
+ERR_NEEDS = "填写了{column}，但未填写“{needs}”"
+ERR_CLOSED_FUTURE = "办结日期 {closed} 晚于今天（{today}）"
 
 
 def format_table3_message(tables: Any) -> str:
@@ -111,6 +117,7 @@ def format_table3_message(tables: Any) -> str:
         lines.append(REPORT_TABLE4.format(
             review=t4["review_total"], lit=t4["lit_direct_total"] + t4["lit_after_review_total"],
             pending=t4["review_pending"] + t4["lit_direct_pending"] + t4["lit_after_review_pending"]))
+    lines.extend(tables.footnotes())
     return "\n".join(lines)
 
 

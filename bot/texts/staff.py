@@ -16,6 +16,11 @@ NOTIFY_EXTENSION = (
 NOTIFY_CUSTOM_DEADLINE = "您的申请（编号 {number}）答复期限确定为 {due}（《条例》第三十五条）。理由：{reason}"
 NOTIFY_CLOSED = "您的政府信息公开申请（编号 {number}）已办结：{outcome}。书面答复将按您选择的方式送达。"
 NOTIFY_LAPSED = "您的申请（编号 {number}）逾期未补正，本机关不再处理该申请。"
+NOTIFY_FEE = (
+    "您的政府信息公开申请（编号 {number}）需缴纳信息处理费 {amount} 元（{basis}）。"
+    "请于 {pay_by} 前缴纳；逾期未缴纳的，视为放弃申请。缴费期间不计入答复期限。"
+)
+FEE_BASIS_DEFAULT = "依据《政府信息公开信息处理费管理办法》，详见书面收费通知"
 
 # --- handling errors ------------------------------------------------------------------------------
 
@@ -36,6 +41,21 @@ ERR_DEADLINE = "期限规则不允许该操作：{error}"
 ERR_PERIOD = "补正期限 {period_end} 须晚于告知日期 {on}。"
 ERR_NO_CONSULTATION = "申请 {number} 没有进行中的征求意见。"
 ERR_CUSTOM_DUE = "新的答复期限 {due} 须晚于收到申请日期。"
+ERR_FUTURE = "日期 {on} 晚于今天（{today}），不能登记尚未发生的事项。"
+ERR_CLOSE_NO_CORRECTION = (
+    "“逾期不补正”不能直接办结：须先告知补正，补正期限届满后用“逾期未补正”登记"
+    "（gongkai applications correction-lapsed）。"
+)
+ERR_LAPSE_NO_REQUEST = "申请 {number} 没有待补正的补正告知，不能登记逾期未补正。"
+ERR_LAPSE_PERIOD = "补正期限至 {end}，尚未届满（登记日期 {on}），期限届满后方可登记逾期未补正。"
+ERR_FEE_NO_NOTICE = "申请 {number} 没有登记收费通知，不能以“逾期未缴纳信息处理费”办结。"
+ERR_FEE_PAID = "申请 {number} 已于 {paid} 缴费，不能以“逾期未缴纳信息处理费”办结。"
+ERR_FEE_WINDOW = "缴费期限至 {pay_by}，尚未届满（办结日期 {on}），期限届满后方可以“逾期未缴费”办结。"
+ERR_FEE_AMOUNT = "收费金额不正确：{amount}（应为大于 0 的金额，单位元，最多两位小数）。"
+ERR_CONSULT_REASON = (
+    "征求意见 {start} 至 {end} 共 {days} 个工作日不计时，超过第三十二、三十四条规定的15个工作日"
+    "（另加在途 {transit} 个工作日，至 {limit}）。请填写理由后再登记。"
+)
 
 # --- chat: queue and card ------------------------------------------------------------------------
 
@@ -54,6 +74,7 @@ STATUS_LABELS = {
     "open": "办理中",
     "correction": "待补正",
     "consultation": "征求意见中",
+    "fee": "待缴费",
     "closed": "已办结",
 }
 
@@ -73,7 +94,11 @@ CARD = (
     "{provisional}"
     "办理记录：\n{history}"
 )
-CARD_PROVISIONAL = "⚠️ 期限涉及尚未导入官方安排的年份，按周一至周五暂算。\n"
+CARD_PROVISIONAL = "⚠️ 暂定：期限涉及尚未导入官方安排的年份，已按法定节假日暂算（调休未知）。\n"
+CARD_PAUSES = "不计时：\n{lines}\n"
+CARD_TIMELINESS = "办结时效：{label}\n"
+TIMELINESS_LABELS = {"on_time": "按时办结", "extended": "延期办结", "late": "逾期办结"}
+HISTORY_WARNING = "  ⚠ {text}"
 CARD_OUTCOME = "办理结果：{outcome}（{closed_date}）\n"
 HISTORY_EMPTY = "（无）"
 HISTORY_LINE = "· {on} {what}{by}"
@@ -83,9 +108,11 @@ EVENT_LABELS = {
     "correction_received": "收到补正",
     "correction_lapsed": "逾期未补正",
     "consultation": "开始征求意见（{party}）",
-    "consultation_ended": "征求意见结束",
+    "consultation_ended": "征求意见结束{why}",
+    "fee_notice": "收费通知 {amount} 元，缴费期限 {end}",
+    "fee_paid": "已缴费 {amount} 元",
     "extension": "延期 {days} 个工作日：{reason}",
-    "custom_deadline": "确定答复期限 {end}：{reason}",
+    "custom_deadline": "确定答复期限 {end}（第三十五条）：{reason}",
     "closed": "办结：{outcome}",
     "note": "备注：{reason}",
 }
@@ -98,6 +125,7 @@ BTN_CONSULT_END = "结束征求意见"
 BTN_EXTEND = "延期"
 BTN_CLOSE = "办结"
 BTN_NOTE = "备注"
+BTN_FEE_PAID = "已缴费"
 BTN_CONFIRM = "确认"
 BTN_CANCEL = "取消"
 BTN_THIRD_PARTY = "第三方"
@@ -114,6 +142,8 @@ ASK_EXT_DAYS = "请选择延期的工作日数（最多 {cap} 个，只能延期
 ASK_EXT_REASON = "请输入延期理由（将告知申请人）："
 ASK_OUTCOME = "请选择办理结果："
 ASK_NOTE = "请输入备注内容（仅工作人员可见）："
+ASK_CONSULT_REASON = "请输入征求意见超期的理由（将记入办理记录）："
+DONE_WARNING = "⚠️ {text}"
 CONFIRM_CLOSE = "确认以“{outcome}”办结申请 {number}？"
 CANCELLED = "已取消。"
 DONE = "已记录。{summary}"
@@ -125,6 +155,7 @@ REFUSED = "抱歉，该操作仅限具有相应权限的工作人员使用。"
 # --- reminders -----------------------------------------------------------------------------------
 
 REMIND_HEADER = "⏰ 办理期限提醒"
+PROVISIONAL_MARK = "（暂定）"
 REMIND_DUE_IN = "· {number} 答复期限 {due}，剩余 {n} 个工作日。{subject}"
 REMIND_DUE_TODAY = "· {number} 今日（{due}）到期，请及时答复。{subject}"
 REMIND_OVERDUE = "· {number} 已超过答复期限 {due}（逾期 {n} 个工作日）。{subject}"
@@ -149,10 +180,11 @@ CLI_STAFF_LINE = "{id}\t{name}\t{roles}\t{source}{blocked}"
 CLI_BLOCKED = "\t已屏蔽机器人"
 CLI_NO_TOKEN = "未设置 GONGKAI_BOT_TOKEN，无法发送提醒（可用 --dry-run 预览）。"
 CLI_SCAN = "提醒扫描 {today}：应发 {planned} 条，已发过 {already} 条，本次发送 {sent} 条，屏蔽 {blocked} 条，失败 {failed} 条。"
-CLI_BAD_DATE = "日期格式应为 YYYY-MM-DD：{value}"
+CLI_BAD_DATE = "日期格式应为 YYYY-MM-DD（也可写 2026/09/28 或 2026年9月28日）：{value}"
 CLI_BAD_INSTANT = "时间格式应为 ISO 8601（如 2026-10-16T10:00+08:00）：{value}"
 CLI_CHOICE = "{what} 须为以下之一：{choices}"
 CLI_RECORDED = "已记录：{number} {what}。当前答复期限：{due}（状态：{status}）"
+CLI_WARNING = "注意：{text}"
 CLI_NOTIFY_WRITTEN = "请以书面方式告知申请人。"
 CLI_NOTIFY_FAILED = "未能通过机器人通知申请人，请以书面方式告知。"
 CLI_CORRECTION_ARGS = "请提供 --on 与 --until（或 --period-days）登记补正告知，或 --received 登记收到补正。"
@@ -190,11 +222,22 @@ def event_line(kind: str, on, end, days, reason, data: dict, actor, outcome_labe
             party=CONSULT_PARTIES.get((data or {}).get("party_kind"), "") + (
                 f"：{data['party']}" if (data or {}).get("party") else ""),
             outcome=outcome_labels.get((data or {}).get("outcome"), _v((data or {}).get("outcome"))),
+            amount=_v((data or {}).get("amount")), why=f"：{reason}" if reason else "",
         )
         if kind == "extension" and (data or {}).get("approver"):
             what += f"（批准：{data['approver']}）"
     by = f"（{actor}）" if actor else ""
-    return HISTORY_LINE.format(on=_v(on), what=what, by=by)
+    line = HISTORY_LINE.format(on=_v(on), what=what, by=by)
+    for warning in (data or {}).get("warnings", []):
+        line += "\n" + HISTORY_WARNING.format(text=str(warning).split(" / ")[0])
+    return line
+
+
+def _pauses(deadline) -> str:
+    from bot.texts.calendar import pause_lines
+
+    lines = pause_lines(deadline)
+    return CARD_PAUSES.format(lines="\n".join(f"· {line}" for line in lines)) if lines else ""
 
 
 def render_card(app, deadline, events, days_left: int | None, *, outcome_labels: dict[str, str],
@@ -213,7 +256,9 @@ def render_card(app, deadline, events, days_left: int | None, *, outcome_labels:
         regime=f"{deadline.regime}（{deadline.base_days} 个工作日）", due=_v(deadline.due),
         left=f"（{left_label(days_left)}）" if app.status != "closed" else "",
         original_due=_v(deadline.original_due), correction_notice_due=_v(deadline.correction_notice_due),
-        provisional=CARD_PROVISIONAL if deadline.provisional else "", history=history,
+        provisional=(CARD_PROVISIONAL if deadline.provisional else "") + _pauses(deadline) + (
+            CARD_TIMELINESS.format(label=TIMELINESS_LABELS[deadline.timeliness]) if deadline.timeliness else ""),
+        history=history,
     )
     if app.outcome:
         text = text.replace("办理记录：", CARD_OUTCOME.format(

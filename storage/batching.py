@@ -150,6 +150,8 @@ class UpdateClaims(_Batcher):
             if done or owner == self.owner:  # finished, or being handled right here
                 return False
             alive = await self.liveness.alive(owner)
+            if alive is None and self.liveness.judges(owner):
+                alive = True  # the check failed just now (database busy): wait and look again
             if alive is False or (alive is None and _aware(at) <= now - self.takeover_after):
                 if await self._take_over(update_id, bot_id, owner, now):
                     return True

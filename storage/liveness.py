@@ -66,6 +66,9 @@ class LocalLiveness:
     async def alive(self, owner: str) -> bool | None:
         return True if owner == self.owner else None
 
+    def judges(self, owner: str) -> bool:
+        return owner == self.owner
+
     async def close(self) -> None:
         return None
 
@@ -166,15 +169,25 @@ class PgLiveness:
             except Exception:  # noqa: BLE001 - already broken
                 pass
 
+    @staticmethod
+    def _key(owner: str) -> int | None:
+        if not owner.startswith(PG_OWNER_PREFIX):
+            return None
+        try:
+            return int(owner[len(PG_OWNER_PREFIX):])
+        except ValueError:
+            return None
+
+    def judges(self, owner: str) -> bool:
+        """Whether ``owner`` is of a kind this liveness can tell (a failed check is then retried)."""
+        return self._key(owner) is not None
+
     async def alive(self, owner: str) -> bool | None:
         """True/False for an owner of this kind, None when it cannot be told (other kind, DB down)."""
         if owner == self.owner:
             return True
-        if not owner.startswith(PG_OWNER_PREFIX):
-            return None
-        try:
-            key = int(owner[len(PG_OWNER_PREFIX):])
-        except ValueError:
+        key = self._key(owner)
+        if key is None:
             return None
         try:
             async with self.db.engine.connect() as conn:

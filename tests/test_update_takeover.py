@@ -164,3 +164,26 @@ async def test_repeat_of_a_live_claim_waits_for_it_and_has_no_second_effect(pg_d
         assert await asyncio.wait_for(waiting, 5) is True
     finally:
         await live.close()
+
+
+@pytest.mark.services
+async def test_a_failed_liveness_check_never_drops_a_repeat(pg_db):  # noqa: F811
+    """If PostgreSQL cannot answer whether the owner lives, the repeat waits and then asks for a
+    later delivery (503) — it is not dropped, which would lose it if the owner were dead."""
+    dead = PgLiveness(pg_db)
+    first = UpdateClaims(pg_db, liveness=dead)
+    assert await first.claim(805, BOT_ID, datetime.now(timezone.utc))
+    await first.drain()
+    await dead.close()
+    repeat = UpdateClaims(pg_db, live_wait=0.3)
+
+    async def cannot_tell(owner: str):
+        return None
+
+    repeat.liveness.alive = cannot_tell  # type: ignore[method-assign]
+    try:
+        with pytest.raises(UpdateInProgress):
+            await repeat.claim(805, BOT_ID, datetime.now(timezone.utc))
+    finally:
+        del repeat.liveness.alive
+    assert await repeat.claim(805, BOT_ID, datetime.now(timezone.utc)) is True  # answered again: taken over

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PG_OWNER_PREFIX = "pg:"
+DEAD_MEMORY_SECONDS = 5.0  # a dead owner is remembered this long (a crash leaves many claims and locks)
 HEARTBEAT_SECONDS = 5.0
 RECONNECT_SECONDS = 1.0
 # Session settings of the liveness connection: the server notices a vanished client machine within
@@ -84,6 +86,7 @@ class PgLiveness:
         self._heartbeat: asyncio.Task | None = None
         self._starting: asyncio.Lock | None = None
         self._closed = False
+        self._dead: dict[int, float] = {}  # owner key → when it was found dead (monotonic)
 
     @staticmethod
     def _new_key() -> int:
@@ -189,12 +192,20 @@ class PgLiveness:
         key = self._key(owner)
         if key is None:
             return None
+        now = time.monotonic()
+        if now - self._dead.get(key, -DEAD_MEMORY_SECONDS) < DEAD_MEMORY_SECONDS:
+            return False  # the retries after a crash all ask about the same few owners
         try:
             async with self.db.engine.connect() as conn:
-                return bool((await conn.execute(_HELD, {"key": key})).scalar())
+                held = bool((await conn.execute(_HELD, {"key": key})).scalar())
         except Exception as exc:  # noqa: BLE001 - unknown, never "dead" by mistake
             log.warning("liveness check failed (%s)", type(exc).__name__)
             return None
+        if not held:
+            if len(self._dead) > 1000:
+                self._dead = {k: t for k, t in self._dead.items() if now - t < DEAD_MEMORY_SECONDS}
+            self._dead[key] = now
+        return held
 
     async def close(self) -> None:
         """Release the lock (a clean shutdown): this process's claims count as abandoned from now."""

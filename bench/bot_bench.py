@@ -88,7 +88,7 @@ def echo_dispatcher() -> Dispatcher:
 
 
 async def main_async(args) -> None:
-    from knowledge.service import QAService
+    from bot.qa import QAService
     from storage.db import open_database
     from sqlalchemy import func, select
     from storage.models import QuestionLog

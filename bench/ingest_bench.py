@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.extract import extract_lines  # noqa: E402
-from knowledge.ingest import ingest_paths  # noqa: E402
+from bot.qa import ingest_paths  # noqa: E402
+from common import pin_one_core  # noqa: E402
 from knowledge.lookalike import ORGANS, make_lookalike, random_place  # noqa: E402
 from knowledge.parse import parse_report  # noqa: E402
 from storage.db import open_database  # noqa: E402
@@ -92,10 +93,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=400)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    try:
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    except (AttributeError, OSError):
-        pass
+    pin_one_core()
     with tempfile.TemporaryDirectory() as folder:
         paths = write_corpus(Path(folder), args.reports, random.Random(args.seed))
         floor = naive(paths)

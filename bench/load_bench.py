@@ -439,7 +439,7 @@ def percentile(values: list[float], p: float) -> float:
 
 async def prepare_database(db_url: str) -> None:
     """Migrate and load the sample annual report (so questions get real answers)."""
-    from knowledge.ingest import ingest_paths
+    from bot.qa import ingest_paths
     from storage.db import open_database
 
     db = await open_database(db_url)

@@ -34,6 +34,7 @@ from knowledge.agencies import parse_agency  # noqa: E402
 from knowledge.answer import Answerer, Passage  # noqa: E402
 from knowledge.extract import extract_lines  # noqa: E402
 from knowledge.ingest import passage_rows  # noqa: E402
+from common import pin_one_core  # noqa: E402
 from knowledge.lookalike import ORGANS, make_lookalike, random_place  # noqa: E402
 from knowledge.parse import parse_report  # noqa: E402
 from knowledge.question import ReportRef  # noqa: E402
@@ -185,10 +186,7 @@ def main() -> None:
     parser.add_argument("--naive-questions", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    try:
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    except (AttributeError, OSError):
-        pass
+    pin_one_core()
     bases = base_reports()
     keys = {name: (parsed.agency, parsed.year) for name, _, parsed in bases}
     named, unnamed = questions()

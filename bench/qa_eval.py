@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.ingest import IngestBatchError, ingest_paths  # noqa: E402
-from knowledge.service import QAService  # noqa: E402
+from bot.qa import QAService, ingest_paths  # noqa: E402
+from knowledge.ingest import IngestBatchError  # noqa: E402
 from storage.db import open_database  # noqa: E402
 
 CITATION = re.compile(r"（[^（）]*(?:年度|报告|统计表)[^（）]*）\s*$")

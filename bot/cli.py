@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from bot import cli_bot, cli_calendar, cli_knowledge, cli_reports, cli_staff, cli_status
 from bot.cli_common import OfficeGroup, applications_app
-from bot.modules import optional_modules
 from bot.texts.cli import APP_HELP, HELP_HEADINGS
 
 try:  # help pages in one language: typer's panel headings in Chinese
@@ -27,17 +27,18 @@ app = typer.Typer(
 )
 app.add_typer(applications_app, name="applications")
 
-# Modules that register commands on ``app`` / ``applications_app`` via ``register(app)``.
+# Each area registers its commands on ``app`` / ``applications_app`` (imported explicitly: a renamed
+# module fails loudly at start instead of silently dropping its commands).
 COMMAND_MODULES = (
-    "bot.cli_knowledge",   # ingest, reports, ask, questions
-    "bot.cli_calendar",    # deadline, holidays
-    "bot.cli_staff",       # staff, reminders, applications (handling)
-    "bot.cli_reports",     # report, cases, applications import/template
-    "bot.cli_bot",         # run, console
-    "bot.cli_status",      # status, outcomes
+    cli_knowledge,  # ingest, reports, ask, questions
+    cli_calendar,   # deadline, holidays
+    cli_staff,      # staff, reminders, applications (handling)
+    cli_reports,    # report, cases, applications import/template
+    cli_bot,        # run, console
+    cli_status,     # status, outcomes
 )
 
-for _module in optional_modules(COMMAND_MODULES):
+for _module in COMMAND_MODULES:
     _module.register(app)
 
 

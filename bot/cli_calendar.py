@@ -15,8 +15,8 @@ from bot.texts import calendar as T
 from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
 from disclosure.validation import parse_date_text
-from storage.calendar import import_holidays, load_calendar, official_year_sources, recompute_open_deadlines
-from storage.handling import refresh_timeliness
+from storage.calendar import import_holidays, load_calendar, official_year_sources
+from storage.handling import recompute_open_deadlines, refresh_timeliness
 
 holidays_app = command_group("节假日安排（国务院办公厅通知）：导入、查看。", no_args_is_help=True)
 
@@ -154,8 +154,9 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV 文件，表头 d
             return None, exc.errors, None
         except (OSError, UnicodeDecodeError) as exc:
             return None, [T.ERR_FILE.format(path=file, error=exc)], None
-        changed = await recompute_open_deadlines(db) if years else []
-        rederived = await refresh_timeliness(db) if years else []
+        settings = get_settings()
+        changed = await recompute_open_deadlines(db, settings=settings) if years else []
+        rederived = await refresh_timeliness(db, settings=settings) if years else []
         return years, None, (changed, rederived)
 
     years, errors, result = run(_do)

@@ -167,6 +167,9 @@ def error_message(exc: BaseException) -> str:
     from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.texts.errors import error_text
+    from storage.errors import ServiceError
+
     if isinstance(exc, ValidationError):
         return validation_message(exc)
     if isinstance(exc, SQLAlchemyError):
@@ -175,6 +178,8 @@ def error_message(exc: BaseException) -> str:
         return T.DATABASE_ERROR.format(url=display_url(get_settings().resolved_database_url), reason=reason)
     if isinstance(exc, OSError):
         return os_error_message(exc)
+    if isinstance(exc, ServiceError):  # a service's refusal no command caught: still said in Chinese
+        return error_text(exc)
     detail = " ".join(str(exc).split())[:200]
     return T.INTERNAL_ERROR.format(kind=type(exc).__name__, detail=detail)
 

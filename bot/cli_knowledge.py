@@ -26,10 +26,11 @@ def ingest(
     year: Optional[int] = typer.Option(None, help="报告年度（代替文件中识别出的年度）"),
 ) -> None:
     """导入政府信息公开工作年度报告（全部导入或全部不导入；同一文本重复导入不会重复）。"""
-    from knowledge.ingest import IngestBatchError, ingest_paths
+    from bot.qa import ingest_paths
+    from knowledge.ingest import IngestBatchError
 
     if year is not None and not 1990 <= year <= 2100:
-        fail(f"年度 {year} 不合理")
+        fail(TC.INGEST_BAD_YEAR.format(year=year))
 
     async def go(db):
         return await ingest_paths(db, files, agency=agency, year=year)
@@ -38,11 +39,20 @@ def ingest(
         results = run(go)
     except IngestBatchError as exc:
         for error in exc.errors:
-            typer.echo(f"错误：{error.path}：{error.reason}", err=True)
-        typer.echo("未导入任何文件，知识库保持不变。", err=True)
+            typer.echo(TC.INGEST_ERROR.format(path=error.path, reason=error.reason), err=True)
+        typer.echo(TC.INGEST_NOTHING, err=True)
         raise typer.Exit(1)
     for result in results:
-        typer.echo(result.line())
+        typer.echo(ingest_line(result))
+
+
+def ingest_line(result) -> str:
+    """One loaded file: what happened, agency, year, how much was read (and what could not be)."""
+    line = TC.INGEST_LINE.format(status=TC.INGEST_STATUS[result.status], agency=result.agency, year=result.year,
+                                 passages=result.passages, cells=result.cells, name=result.path.name)
+    if result.warnings:
+        line += TC.INGEST_WARNINGS.format(warnings="；".join(result.warnings))
+    return line
 
 
 @reports_app.callback()
@@ -50,11 +60,11 @@ def reports(ctx: typer.Context) -> None:
     """列出已导入的年度报告（gongkai reports remove … 删除）。"""
     if ctx.invoked_subcommand:
         return
-    from knowledge.ingest import list_reports
+    from storage.knowledge import list_reports
 
     rows = run(list_reports, read_only=True)
     if not rows:
-        typer.echo("知识库中还没有年度报告。用 gongkai ingest FILE 导入。")
+        typer.echo(TC.REPORTS_NONE)
         return
     for r in rows:
         typer.echo(f"{r.id}\t{r.agency}\t{r.year}\t{r.layout or '-'}\t{r.title}\t{r.source_name}")
@@ -67,15 +77,15 @@ def reports_remove(
     year: Optional[int] = typer.Option(None, help="报告年度（与 --agency 一起使用）"),
 ) -> None:
     """按编号，或按 --agency 和 --year 删除一份年度报告。"""
-    from knowledge.ingest import remove_reports
+    from storage.knowledge import remove_reports
 
     if report_id is None and not (agency and year):
-        fail("请指定报告编号，或同时指定 --agency 和 --year")
+        fail(TC.REPORTS_REMOVE_USAGE)
     removed = run(lambda db: remove_reports(db, report_id=report_id, agency=agency, year=year))
     if not removed:
-        fail("没有找到要删除的报告")
+        fail(TC.REPORTS_REMOVE_NONE)
     for r in removed:
-        typer.echo(f"已删除\t{r.id}\t{r.agency}\t{r.year}")
+        typer.echo(TC.REPORTS_REMOVED.format(id=r.id, agency=r.agency, year=r.year))
 
 
 def ask(
@@ -83,7 +93,7 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="每个回答输出一行 JSON：{question, answer, source, score, suggestions}"),
 ) -> None:
     """用已导入的年度报告回答问题（并记入提问记录）。"""
-    from knowledge.service import QAService
+    from bot.qa import QAService
 
     if question is not None and not question.strip():
         fail(TC.ASK_EMPTY)
@@ -150,21 +160,11 @@ def questions(
     limit: int = typer.Option(100, help="最多列出多少条"),
 ) -> None:
     """提问记录（北京时间）；加 --unanswered 只看未能回答的问题。"""
-    from sqlalchemy import select
-
-    from storage.models import QuestionLog
+    from storage.knowledge import question_log
 
     since = datetime.now(timezone.utc) - timedelta(days=days)
     local = ZoneInfo(get_settings().timezone)
-
-    async def go(db):
-        async with db.session() as session:
-            query = select(QuestionLog).where(QuestionLog.asked_at >= since)
-            if unanswered:
-                query = query.where(QuestionLog.answered.is_(False))
-            return list((await session.execute(query.order_by(QuestionLog.asked_at.desc()).limit(limit))).scalars())
-
-    rows = run(go, read_only=True)
+    rows = run(lambda db: question_log(db, since=since, unanswered=unanswered, limit=limit), read_only=True)
     if not rows:
         typer.echo(TC.QUESTIONS_NONE)
         return

@@ -11,7 +11,9 @@ import typer
 
 from bot.cli_common import CliError, applications_app, command_group, fail, run
 from bot.texts import reports as T
-from disclosure.render import SUFFIXES
+from bot.texts.errors import error_text
+from bot.exports import SUFFIXES
+from bot.settings import get_settings
 from disclosure.validation import parse_date_text
 from disclosure.tables import CASE_KINDS, CASE_RESULTS, CASES_BY, FORMATS, ReportInvariantError, layout_for_year
 
@@ -52,13 +54,13 @@ def report(
         from storage.statistics import build_report
 
         try:
-            return await build_report(db, year, fmt, cases_by=cases_by)
+            return await build_report(db, year, fmt, cases_by=cases_by, settings=get_settings())
         except ReportInvariantError as exc:
             raise CliError(T.REPORT_INVARIANT.format(details="\n".join(exc.violations)))
 
     tables = run(go, read_only=True)
     if out is not None:
-        from disclosure.render import write
+        from bot.exports import write
 
         written = write(tables, out)
         typer.echo(T.REPORT_WRITTEN.format(path=written), err=as_json)
@@ -88,7 +90,7 @@ def cases_add(
         try:
             return await add_case(db, kind, filed_d, application=application, note=note)
         except CaseError as exc:
-            raise CliError(str(exc))
+            raise CliError(error_text(exc))
 
     case = run(go)
     typer.echo(T.CASE_ADDED.format(id=case.id, kind=CASE_KINDS[case.kind], filed=case.filed_date))
@@ -108,7 +110,7 @@ def cases_close(
         try:
             return await close_case(db, case_id, result, decided_d)
         except CaseError as exc:
-            raise CliError(str(exc))
+            raise CliError(error_text(exc))
 
     case = run(go)
     typer.echo(T.CASE_CLOSED.format(id=case.id, result=CASE_RESULTS[case.result], decided=case.decided_date))
@@ -156,13 +158,13 @@ def applications_import(
         from storage.ledger import LedgerError, import_ledger
 
         try:
-            return await import_ledger(db, ledger)
+            return await import_ledger(db, ledger, settings=get_settings())
         except LedgerError as exc:
-            raise CliError(str(exc))
+            raise CliError(error_text(exc))
 
     result = run(go)
     for w in result.warnings:
-        typer.echo(w, err=True)
+        typer.echo(error_text(w), err=True)
     if result.count:
         typer.echo(T.LEDGER_IMPORTED.format(count=result.count, first=result.numbers[0], last=result.numbers[-1]))
 
@@ -176,7 +178,7 @@ def applications_template(
     try:
         path = write_template(out)
     except LedgerError as exc:
-        fail(str(exc))
+        fail(error_text(exc))
     typer.echo(T.LEDGER_TEMPLATE_WRITTEN.format(path=path))
 
 

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli_common import CliError, applications_app, command_group, fail, run
+from bot.notices import applicant_notifier
 from bot.settings import Settings, get_settings
 from bot.texts import applications as TA
 from bot.texts import staff as T
+from bot.texts.errors import error_text
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
 from disclosure.validation import parse_date_text
 from storage import handling as H
@@ -96,13 +98,8 @@ async def _with_notifier(settings: Settings, action: Callable[[H.Notifier | None
     if settings.bot_token is None:
         return await action(None)
     send, close = open_sender(settings)
-
-    async def notify(app, text: str) -> bool:
-        await send(app.chat_id or app.telegram_user_id, text)
-        return True
-
     try:
-        return await action(notify)
+        return await action(applicant_notifier(send))
     finally:
         await close()
 
@@ -127,7 +124,7 @@ def _handle(coro_factory: Callable[[Database, Settings], Awaitable[H.HandlingRes
         try:
             return await coro_factory(db, settings)
         except H.HandlingError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(error_text(exc)) from None
 
     _report(run(main), what)
 
@@ -144,7 +141,7 @@ def staff_add(
         try:
             return await add_staff(db, telegram_id, role, name=name, actor=_actor())
         except StaffError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(error_text(exc)) from None
 
     member = run(main)
     typer.echo(T.CLI_STAFF_ADDED.format(id=mask_id(telegram_id), roles=member.roles))
@@ -159,7 +156,7 @@ def staff_remove(
         try:
             return await remove_staff(db, telegram_id, role=role, actor=_actor())
         except StaffError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(error_text(exc)) from None
 
     left = run(main)
     if left is None:
@@ -193,7 +190,8 @@ def reminders_run(
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
 ) -> None:
     """检查一次到期和逾期的申请并提醒工作人员（供定时任务使用；每条提醒只发一次）。"""
-    from storage.reminders import plan_reminders, run_reminder_scan
+    from bot.reminders import run_reminder_scan
+    from storage.reminders import plan_reminders
 
     settings = get_settings()
     instant = _instant(now, settings) if now else datetime.now(timezone.utc)
@@ -263,7 +261,7 @@ def applications_show(ref: str = typer.Argument(..., help="申请编号（如 20
         try:
             app = await H.find_application(db, ref)
         except H.HandlingError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(error_text(exc)) from None
         from storage.calendar import load_calendar
         calendar = await load_calendar(db)
         dl = await H.deadline_for(db, app, calendar=calendar, settings=settings)
@@ -420,7 +418,7 @@ def applications_note(ref: str = typer.Argument(..., help="申请编号或 id"),
         try:
             return await H.add_note(db, ref, text, actor=_actor())
         except H.HandlingError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(error_text(exc)) from None
 
     run(main)
     typer.echo(T.NOTE_SAVED)
@@ -462,14 +460,14 @@ def applications_add(
             submitted_at=instant,
         )
     except DraftError as exc:
-        fail(str(exc))
+        fail(error_text(exc))
 
     async def main(db: Database):
         try:
             created = await create_application(db, draft, idempotency_key=key or f"cli:{uuid.uuid4()}",
                                                received_at=instant, channel=channel, settings=settings)
         except DraftError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(error_text(exc)) from None
         dl = await H.deadline_for(db, created.application, settings=settings)
         return created.application, dl
 

@@ -20,19 +20,16 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import ErrorEvent, TelegramObject, Update
-from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.modules import optional_modules
 from bot.settings import Settings
 from bot.texts import common as C
-from storage.batching import QuestionLogWriter, UpdateClaims, UpdateInProgress, write_lock
+from storage.batching import QuestionLogWriter, UpdateClaims, UpdateInProgress, prune_processed_updates
 from storage.db import Database
-from storage.models import ProcessedUpdate, StaffMember
+from storage.staff import get_staff, mark_blocked
 
 log = logging.getLogger(__name__)
 
-OPTIONAL_ROUTER_MODULES = ("handlers.staff", "handlers.reports")
 PROCESSED_UPDATE_TTL = timedelta(days=3)
 PRUNE_EVERY = 1000
 
@@ -76,19 +73,6 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 # --- update middlewares ---------------------------------------------------------------------------
 
-class DbSessionMiddleware(BaseMiddleware):
-    """One database session per update (opened lazily: no connection until it is used)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.db.session() as session:
-            data["session"] = session
-            return await handler(event, data)
-
-
 class DedupMiddleware(BaseMiddleware):
     """Handles each update once across deliveries and processes (``storage.batching.UpdateClaims``).
 
@@ -130,16 +114,12 @@ class DedupMiddleware(BaseMiddleware):
             log.warning("could not mark update %s handled", update_id, exc_info=True)
 
     async def _prune(self) -> None:
-        cutoff = datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL
-        async with write_lock(self.db):
-            async with self.db.session() as s:
-                await s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))
-                await s.commit()
+        await prune_processed_updates(self.db, datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL)
 
 
 # --- errors -------------------------------------------------------------------------------------
 
-async def on_forbidden(event: ErrorEvent, db: Database) -> bool:
+async def on_forbidden(event: ErrorEvent, db: Database, settings: Settings) -> bool:
     """The user blocked the bot: record it for staff, never crash."""
     user = None
     update = event.update
@@ -149,11 +129,8 @@ async def on_forbidden(event: ErrorEvent, db: Database) -> bool:
     log.info("user %s has blocked the bot", user)
     if user is not None:
         try:
-            async with db.session() as s:
-                staff = await s.get(StaffMember, user)
-                if staff is not None:
-                    staff.blocked_bot = True
-                    await s.commit()
+            if await get_staff(db, settings, user) is not None:
+                await mark_blocked(db, user, True)
         except SQLAlchemyError:
             log.exception("could not record the blocked bot")
     return True
@@ -194,16 +171,12 @@ def _errors_router() -> Router:
 
 # --- dispatcher ---------------------------------------------------------------------------------
 
-def _optional_routers() -> list[Router]:
-    return [module.get_router() for module in optional_modules(OPTIONAL_ROUTER_MODULES)]
 
 
 def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | None:
-    """Group-committed question log for the real QA service (its rows are ``knowledge.service.log_row``)."""
-    try:
-        from knowledge.service import QAService
-    except ImportError:  # pragma: no cover
-        return None
+    """Group-committed question log for the real QA service (its rows are ``bot.qa.log_row``)."""
+    from bot.qa import QAService
+
     return QuestionLogWriter(db) if isinstance(qa_service, QAService) else None
 
 
@@ -219,7 +192,7 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
 
     ``liveness`` (default ``db.liveness``, one per process) owns its update claims and user locks;
     tests that play several processes on one ``Database`` give each its own."""
-    from handlers import apply, common, my, questions
+    from handlers import apply, common, my, questions, reports, staff
 
     from bot.storage_select import make_fsm_storage, make_isolation
 
@@ -233,7 +206,6 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
         settings=settings,
         question_log=_question_log_writer(db, qa_service),
     )
-    dp.update.outer_middleware(DbSessionMiddleware(db))
     dp.update.outer_middleware(DedupMiddleware(db, takeover_after=update_takeover_after(settings), liveness=liveness))
     from bot.ratelimit import install as install_rate_limits
 
@@ -244,8 +216,8 @@ def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
     dp.include_router(questions.get_router())
     dp.include_router(common.get_router())
     dp.include_router(my.get_router())
-    for router in _optional_routers():
-        dp.include_router(router)
+    dp.include_router(staff.get_router())
+    dp.include_router(reports.get_router())
     dp.include_router(apply.get_router())
     dp.include_router(common.get_fallback_router())
     return dp

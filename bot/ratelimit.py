@@ -25,12 +25,11 @@ from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import func, select
 
 from bot.settings import Settings
 from bot.texts import ratelimit as T
+from storage.applications import count_filed_since, find_by_idempotency_key
 from storage.db import Database
-from storage.models import Application
 
 log = logging.getLogger(__name__)
 
@@ -130,19 +129,12 @@ async def applications_today(db: Database, telegram_user_id: int, settings: Sett
     now = now or datetime.now(timezone.utc)
     tz = ZoneInfo(settings.timezone)
     midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
-    async with db.session() as s:
-        result = await s.execute(
-            select(func.count()).select_from(Application)
-            .where(Application.telegram_user_id == telegram_user_id, Application.created_at >= midnight)
-        )
-        return int(result.scalar_one())
+    return await count_filed_since(db, telegram_user_id, midnight)
 
 
 async def _already_filed(db: Database, user_id: int, callback_data: str) -> bool:
     draft = callback_data.split(":", 2)[2] if callback_data.count(":") >= 2 else ""
-    async with db.session() as s:
-        result = await s.execute(select(Application.id).where(Application.idempotency_key == f"tg:{user_id}:{draft}"))
-        return result.first() is not None
+    return await find_by_idempotency_key(db, f"tg:{user_id}:{draft}") is not None
 
 
 async def _tell(update: Update, text: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from aiogram.utils.token import TokenValidationError
 
 from bot.factory import create_bot, create_dispatcher
 from bot.local_session import LocalSession, SentMessage, UpdateFactory
+from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.texts import questions as TQ
 from bot.texts import staff as TS
@@ -62,19 +62,13 @@ async def register_commands(bot: Bot, db: Database, settings: Settings) -> None:
 
 
 async def load_qa(db: Database, settings: Settings):
-    from knowledge.service import QAService
+    from bot.qa import QAService
 
     return await QAService.load(db, home_agency=settings.home_agency)
 
 
 def _start_scheduler(db: Database, bot: Bot, settings: Settings):
-    try:
-        module = importlib.import_module("bot.scheduler")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.scheduler":
-            raise
-        return None
-    return module.start_scheduler(db, bot, settings)
+    return start_scheduler(db, bot, settings)
 
 
 async def run_polling(db: Database, settings: Settings) -> None:
@@ -170,7 +164,7 @@ async def run_console(db: Database, settings: Settings, *, read: Callable[[str],
 
 async def demo_database(tmp: Path) -> Database:
     """A fresh temporary database loaded with the bundled sample report(s)."""
-    from knowledge.ingest import ingest_paths
+    from bot.qa import ingest_paths
 
     db = await open_database(f"sqlite:///{(tmp / 'demo.db').as_posix()}")
     samples = sorted(p for p in SAMPLES_DIR.glob("*") if p.is_file() and not p.name.startswith((".", "_")))
@@ -182,12 +176,9 @@ async def demo_database(tmp: Path) -> Database:
 
 
 async def _single_agency(db: Database) -> str | None:
-    from sqlalchemy import select
+    from storage.knowledge import report_agencies
 
-    from storage.models import Report
-
-    async with db.session() as s:
-        agencies = set((await s.execute(select(Report.agency))).scalars())
+    agencies = await report_agencies(db)
     return agencies.pop() if len(agencies) == 1 else None
 
 

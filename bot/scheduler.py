@@ -16,7 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.settings import Settings
 from storage.db import Database
-from storage.reminders import ScanResult, Sender, run_reminder_scan
+from bot.reminders import ScanResult, Sender, run_reminder_scan
 
 log = logging.getLogger(__name__)
 

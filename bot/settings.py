@@ -9,11 +9,17 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
+from disclosure.tables import CASES_BY
+from storage.config import DEFAULTS
+
 DEFAULT_DATA_DIR = Path("data")
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
 class Settings(BaseSettings):
+    """Every setting; the office rules the storage services read (``storage.config.OfficeSettings``)
+    have the same names and defaults there."""
+
     model_config = SettingsConfigDict(env_prefix="GONGKAI_", env_file=".env", extra="ignore")
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -24,16 +30,16 @@ class Settings(BaseSettings):
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
     redis_prefix: str = "gongkai"  # namespace of this deployment's keys in a shared Redis
-    timezone: str = "Asia/Shanghai"
-    receipt_roll_forward: bool = False
+    timezone: str = DEFAULTS.timezone
+    receipt_roll_forward: bool = DEFAULTS.receipt_roll_forward
     # arts. 32, 34: the third party / agency has 15 working days; this many more are allowed for the
     # letters' transit before a longer consultation pause needs a recorded reason
-    consultation_transit_days: int = Field(default=5, ge=0, le=30)
+    consultation_transit_days: int = Field(default=DEFAULTS.consultation_transit_days, ge=0, le=30)
     # Table 四: count cases by filing year (default) or by decision year (see docs/statistics.md)
-    cases_count_by: str = "filing"
-    reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [5, 1])
+    cases_count_by: str = DEFAULTS.cases_count_by
+    reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: list(DEFAULTS.reminder_days))
     reminder_interval_minutes: int = 15
-    digest_hour: int = 9
+    digest_hour: int = DEFAULTS.digest_hour
     webhook_url: str | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
@@ -57,7 +63,7 @@ class Settings(BaseSettings):
     @classmethod
     def _cases_mode(cls, value: str) -> str:
         value = value.strip().lower()
-        if value not in ("filing", "decision"):
+        if value not in CASES_BY:
             raise ValueError("GONGKAI_CASES_COUNT_BY must be filing or decision")
         return value
 

@@ -29,7 +29,6 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy import text
 
 from bot.factory import create_bot, create_dispatcher
 from bot.runner import RunError, _start_scheduler, register_commands, load_qa
@@ -74,8 +73,7 @@ async def check_health(db: Database, dp: Dispatcher | None) -> tuple[bool, dict[
     status: dict[str, str] = {}
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT):
-            async with db.engine.connect() as conn:
-                await conn.execute(text("select 1"))
+            await db.ping()
         status["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure is "unavailable"; never echo the URL
         log.warning("health: database unavailable (%s)", type(exc).__name__)

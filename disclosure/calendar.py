@@ -13,7 +13,8 @@ Source order for one day (domain.md §5.4):
    Mon–Fri days work, Sat/Sun rest. Only the State Council's swaps (调休) are unknown until its
    notice. Deadlines touching such a year are flagged provisional (暂定) by the deadline engine.
 
-Pure: no database, no aiogram.
+Pure: no database, no aiogram, no files — except the override table shipped inside this package
+(read once, as package data); an imported schedule file is read by ``storage.calendar``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 import chinese_calendar
 from lunar_python import Lunar
@@ -36,7 +37,7 @@ MAKEUP_WORKDAY_NAME = "调休上班"
 WEEKEND_NAME = "周末"
 HOLIDAY_NAME = "节假日"
 
-OVERRIDES_FILE = Path(__file__).parent / "data" / "holiday_overrides.csv"
+OVERRIDES_RESOURCE = "data/holiday_overrides.csv"  # package data of ``disclosure``
 CSV_HEADER = ("date", "type", "name")
 
 # chinese_calendar names its holidays in English; these are the names used in the State Council notices.
@@ -379,17 +380,19 @@ def parse_override_rows(rows: Iterable[list[str]]) -> dict[date, tuple[str, str]
     return out
 
 
-def read_override_file(path: str | Path) -> dict[date, tuple[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return parse_override_rows(list(csv.reader(handle)))
+def parse_override_text(text: str) -> dict[date, tuple[str, str]]:
+    """The overrides of a CSV text ``date,type,name`` (see :func:`parse_override_rows`)."""
+    return parse_override_rows(list(csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))))
 
 
 @lru_cache(maxsize=1)
 def shipped_overrides() -> tuple[tuple[tuple[date, tuple[str, str]], ...], frozenset[int]]:
     """The overrides shipped with the package and the years they make official."""
-    if not OVERRIDES_FILE.exists():
+    try:
+        text = resources.files(__package__).joinpath(OVERRIDES_RESOURCE).read_text(encoding="utf-8")
+    except FileNotFoundError:
         return (), frozenset()
-    data = read_override_file(OVERRIDES_FILE)
+    data = parse_override_text(text)
     return tuple(sorted(data.items())), frozenset(d.year for d in data)
 
 

@@ -39,8 +39,9 @@ def resident_id_check_char(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
-def normalize_resident_id(value: str) -> str | None:
-    """The 18-character resident ID number with an upper-case X, or None (bad format, birth date or check)."""
+def normalize_resident_id(value: str, *, today: date) -> str | None:
+    """The 18-character resident ID number with an upper-case X, or None (bad format, check character,
+    or a birth date before 1900 or after ``today`` — the caller's legal date; rules read no clock)."""
     s = _clean(value).upper()
     if not _ID_RE.match(s):
         return None
@@ -48,15 +49,15 @@ def normalize_resident_id(value: str) -> str | None:
         born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
         return None
-    if born.year < 1900 or born > date.today():
+    if born.year < 1900 or born > today:
         return None
     if resident_id_check_char(s[:17]) != s[17]:
         return None
     return s
 
 
-def is_valid_resident_id(value: str) -> bool:
-    return normalize_resident_id(value) is not None
+def is_valid_resident_id(value: str, *, today: date) -> bool:
+    return normalize_resident_id(value, today=today) is not None
 
 
 def uscc_check_char(first17: str) -> str:

@@ -35,6 +35,7 @@ from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardButt
 from bot.settings import Settings
 from bot.texts import applications as T
 from bot.texts import common as C
+from bot.texts.errors import error_text
 from disclosure.validation import mask_id, mask_phone
 from storage import applications as A
 from storage.applications import (
@@ -294,7 +295,7 @@ def validate(step: str, text: str, form: dict, required: bool) -> tuple[object, 
         except FieldError as exc:
             if step == "email" and not required:
                 return None, T.BAD_EMAIL
-            return None, str(exc)
+            return None, error_text(exc)
     if step == "applicant_type":
         if t in ("1", T.APPLICANT_PERSON):
             return "natural_person", None
@@ -467,10 +468,10 @@ async def on_edit_section(callback: CallbackQuery, callback_data: FormCb, state:
     await go_next(callback.message, state)
 
 
-async def receipt_text(db: Database, app: Application) -> str:
+async def receipt_text(db: Database, app: Application, settings: Settings | None = None) -> str:
     due, provisional = app.reply_due, False
     try:
-        deadline = await current_deadline(db, app)
+        deadline = await current_deadline(db, app, settings=settings)
         due, provisional = deadline.due, deadline.provisional
     except Exception:  # the stored cache is still a correct answer for a fresh application
         log.exception("deadline for application %s", app.number)
@@ -496,7 +497,8 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
         existing = await find_by_idempotency_key(db, key)
         if existing is not None and existing.telegram_user_id == user_id:
             await ack(callback)
-            await callback.message.answer(T.RECEIPT_DUPLICATE.format(receipt=await receipt_text(db, existing)))
+            receipt = await receipt_text(db, existing, settings)
+            await callback.message.answer(T.RECEIPT_DUPLICATE.format(receipt=receipt))
         elif current is not None and current.startswith(f"{ApplyForm.__name__}:"):
             await show_current_step(callback, state)  # an earlier summary, or a step not yet done
         else:
@@ -548,4 +550,4 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
         await callback.message.edit_reply_markup(reply_markup=None)
     except TelegramAPIError:  # an old client or an emulator without the method: the receipt matters more
         pass
-    await callback.message.answer(await receipt_text(db, created.application))
+    await callback.message.answer(await receipt_text(db, created.application, settings))

@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from bot.settings import Settings, get_settings
 from bot.texts import applications as T
 from storage.applications import current_deadline, list_for_user
 from storage.db import Database
@@ -28,7 +29,7 @@ def _fmt(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else T.DUE_UNKNOWN
 
 
-async def on_my(message: Message, db: Database) -> None:
+async def on_my(message: Message, db: Database, settings: Settings | None = None) -> None:
     if message.from_user is None:
         return
     apps = await list_for_user(db, message.from_user.id, limit=MAX_ITEMS)
@@ -37,13 +38,14 @@ async def on_my(message: Message, db: Database) -> None:
         return
     from storage.calendar import load_calendar
 
+    settings = settings or get_settings()
     calendar = await load_calendar(db)
     lines = [T.MY_HEADER.format(count=len(apps))]
     for app in apps:
         due, provisional = app.reply_due, False
         if app.status != "closed":
             try:
-                deadline = await current_deadline(db, app, calendar=calendar)
+                deadline = await current_deadline(db, app, calendar=calendar, settings=settings)
                 due, provisional = deadline.due, deadline.provisional
             except Exception:
                 log.exception("deadline for application %s", app.number)

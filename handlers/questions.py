@@ -24,6 +24,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.qa import MAX_QUESTION_CHARS, log_row
 from bot.texts import common as C
 from bot.texts import questions as T
 from knowledge.conversation import Intent, classify, follow_up, is_follow_up
@@ -31,7 +32,6 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 500
 MAX_MESSAGE_CHARS = 4096
 MAX_SUGGESTIONS = 3
 PENDING_KEY = "pending_questions"
@@ -92,8 +92,6 @@ def _button_label(text: str, limit: int = 60) -> str:
 
 async def log_question(qa, db: Database, answer, user_id: int, question_log=None) -> None:
     if question_log is not None:
-        from knowledge.service import log_row
-
         await question_log.add(log_row(answer, "telegram", user_id))
     else:
         await qa.log(db, answer, channel="telegram", user_id=user_id)

@@ -2,7 +2,7 @@
 
 ``/report 2026`` sends the year's Table 三 (in the layout of that year: the pre-2019 table before 2019,
 the 2019 trial format for 2019–2020, the 2021 format after) as a readable message, then the .xlsx and
-.docx tables and a PNG chart (built by :func:`storage.statistics.report_bundle`). ``/stats`` sends
+.docx tables and a PNG chart (built by :func:`bot.exports.report_bundle`). ``/stats`` sends
 the live summary of :func:`storage.statistics.live_stats`. Both need the ``handler`` role, checked on
 the server on every call (refusals are audited by ``require_role``). The dispatcher's workflow data
 must hold ``db`` and may hold ``settings`` (defaults to get_settings()).
@@ -17,6 +17,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
+from bot.exports import report_bundle
 from bot.settings import Settings, get_settings
 from bot.texts import common as C
 from bot.texts import reports as T
@@ -24,7 +25,7 @@ from disclosure.tables import ReportInvariantError
 from storage import handling as H
 from storage.db import Database
 from storage.staff import PermissionDenied, StaffMember, audit, require_role
-from storage.statistics import live_stats, report_bundle
+from storage.statistics import live_stats
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ async def cmd_report(message: Message, command: CommandObject, bot: Bot, db: Dat
     chat_id = message.chat.id
     with tempfile.TemporaryDirectory(prefix="gongkai-report-") as tmp:
         try:
-            bundle = await report_bundle(db, year, tmp)
+            bundle = await report_bundle(db, year, tmp, settings=settings)
         except ReportInvariantError as exc:
             log.error("report %s fails its checks: %s", year, exc.violations)
             await message.answer(split_message(T.REPORT_CHAT_INVARIANT.format(
@@ -117,7 +118,7 @@ async def cmd_stats(message: Message, db: Database, settings: Settings | None = 
     settings = settings or get_settings()
     if await _guard(db, settings, message, "stats") is None:
         return
-    stats = await live_stats(db, H.local_today(settings))
+    stats = await live_stats(db, H.local_today(settings), settings=settings)
     await message.answer(split_message(T.format_stats(stats))[0])
 
 

@@ -1,25 +1,36 @@
 """Staff commands and buttons: /queue, /due, /app NUMBER, /note, and the card's actions.
 
 Thin: parse, check the caller's role *on the server* (callback data can be forged), call
-``storage.handling``, render. The dispatcher's workflow data must hold ``db`` (storage.db.Database)
-and may hold ``settings`` (bot.settings.Settings; defaults to get_settings()).
+``storage.handling``, render. Each button is a typed ``CallbackData`` (one class per action, its
+values validated when the data is unpacked) with one small handler; ``StaffOnly`` checks the role
+the handler declares (``flags={"role": …}``) on every staff callback before it runs. Data that no
+class accepts — forged, stale or from an older version — reaches ``on_forged``. The dispatcher's
+workflow data must hold ``db`` (storage.db.Database) and may hold ``settings``
+(bot.settings.Settings; defaults to get_settings()).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import Annotated, Any
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field, field_validator
 
+from bot.notices import applicant_notifier
 from bot.settings import Settings, get_settings
 from bot.texts import common as C
 from bot.texts import staff as T
+from bot.texts.errors import error_text
+from disclosure.choices import CONSULTATION_PARTIES
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
 from storage import handling as H
 from storage.calendar import load_calendar
@@ -28,18 +39,99 @@ from storage.models import Application
 from storage.staff import PermissionDenied, StaffMember, audit, require_role
 
 CORRECTION_PERIODS = (10, 15, 20)  # calendar days offered for the 补正 period
+MAX_CORRECTION_DAYS = 366
 EXTENSION_CHOICES = (5, 10, 15, 20)
 QUEUE_LIMIT = 30
 OUTCOME_LABELS = {code: o.label for code, o in OUTCOMES.items()}
-
-# Actions that need more than the handler role.
-APPROVER_ACTIONS = frozenset({"ext", "extd"})
+STAFF_DATA = r"^st[-:]"  # every staff button's data (``st:`` was the single-class format before)
 
 
-class StaffCb(CallbackData, prefix="st"):
-    a: str  # action
-    app: int  # application id
-    v: str = ""  # argument (days, party, outcome code)
+# --- the buttons: one CallbackData per action (``app`` is the application id) ----------------------
+
+class CardCb(CallbackData, prefix="st-card"):
+    app: int
+
+
+class CancelCb(CallbackData, prefix="st-cancel"):
+    app: int
+
+
+class NoteCb(CallbackData, prefix="st-note"):
+    app: int
+
+
+class CorrectionCb(CallbackData, prefix="st-corr"):
+    app: int
+
+
+class CorrectionPeriodCb(CallbackData, prefix="st-corp"):
+    app: int
+    days: Annotated[int, Field(gt=0, le=MAX_CORRECTION_DAYS)]  # calendar days from today
+
+
+class CorrectionReceivedCb(CallbackData, prefix="st-crcv"):
+    app: int
+
+
+class CorrectionLapsedCb(CallbackData, prefix="st-clap"):
+    app: int
+
+
+class ConsultCb(CallbackData, prefix="st-cons"):
+    app: int
+
+
+class ConsultPartyCb(CallbackData, prefix="st-consp"):
+    app: int
+    party: str
+
+    @field_validator("party")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in CONSULTATION_PARTIES:
+            raise ValueError("unknown consultation party")
+        return value
+
+
+class ConsultEndCb(CallbackData, prefix="st-cend"):
+    app: int
+
+
+class FeePaidCb(CallbackData, prefix="st-fee"):
+    app: int
+
+
+class ExtendCb(CallbackData, prefix="st-ext"):
+    app: int
+
+
+class ExtendDaysCb(CallbackData, prefix="st-extd"):
+    app: int
+    days: Annotated[int, Field(gt=0, le=max(EXTENSION_CHOICES))]  # working days
+
+
+class CloseCb(CallbackData, prefix="st-close"):
+    app: int
+
+
+class _OutcomeData(CallbackData, prefix="st-outcome"):
+    app: int
+    outcome: str
+
+    @field_validator("outcome")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in OUTCOMES:
+            raise ValueError("unknown outcome code")
+        return value
+
+
+class OutcomeCb(_OutcomeData, prefix="st-out"):
+    """An outcome chosen: ask for confirmation."""
+
+
+class OutcomeConfirmCb(_OutcomeData, prefix="st-outok"):
+    """The outcome confirmed: close the application."""
 
 
 class StaffForm(StatesGroup):
@@ -71,37 +163,29 @@ async def _guard(db: Database, settings: Settings, event: Message | CallbackQuer
 
 
 def _notifier(bot: Bot) -> H.Notifier:
-    async def notify(app: Application, text: str) -> bool:
-        await bot.send_message(chat_id=app.chat_id or app.telegram_user_id, text=text)
-        return True
-    return notify
+    async def send(chat_id: int, text: str) -> None:
+        await bot.send_message(chat_id=chat_id, text=text)
+    return applicant_notifier(send)
 
 
-def _cb(action: str, app_id: int, value: str = "") -> str:
-    return StaffCb(a=action, app=app_id, v=value).pack()
+# The card's buttons by status: (label, button class).
+CARD_ACTIONS: dict[str, tuple[tuple[str, type[CallbackData]], ...]] = {
+    "open": ((T.BTN_CORRECTION, CorrectionCb), (T.BTN_CONSULT, ConsultCb), (T.BTN_EXTEND, ExtendCb),
+             (T.BTN_CLOSE, CloseCb)),
+    "correction": ((T.BTN_CORRECTION_RECEIVED, CorrectionReceivedCb), (T.BTN_CORRECTION_LAPSED, CorrectionLapsedCb),
+                   (T.BTN_CLOSE, CloseCb)),
+    "consultation": ((T.BTN_CONSULT_END, ConsultEndCb), (T.BTN_EXTEND, ExtendCb), (T.BTN_CLOSE, CloseCb)),
+    "fee": ((T.BTN_FEE_PAID, FeePaidCb), (T.BTN_CLOSE, CloseCb)),
+}
 
 
 def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:
-    kb = InlineKeyboardBuilder()
-    if app.status == "open":
-        kb.button(text=T.BTN_CORRECTION, callback_data=_cb("corr", app.id))
-        kb.button(text=T.BTN_CONSULT, callback_data=_cb("cons", app.id))
-        kb.button(text=T.BTN_EXTEND, callback_data=_cb("ext", app.id))
-        kb.button(text=T.BTN_CLOSE, callback_data=_cb("close", app.id))
-    elif app.status == "correction":
-        kb.button(text=T.BTN_CORRECTION_RECEIVED, callback_data=_cb("corr_rcv", app.id))
-        kb.button(text=T.BTN_CORRECTION_LAPSED, callback_data=_cb("corr_lap", app.id))
-        kb.button(text=T.BTN_CLOSE, callback_data=_cb("close", app.id))
-    elif app.status == "consultation":
-        kb.button(text=T.BTN_CONSULT_END, callback_data=_cb("cons_end", app.id))
-        kb.button(text=T.BTN_EXTEND, callback_data=_cb("ext", app.id))
-        kb.button(text=T.BTN_CLOSE, callback_data=_cb("close", app.id))
-    elif app.status == "fee":
-        kb.button(text=T.BTN_FEE_PAID, callback_data=_cb("fee_paid", app.id))
-        kb.button(text=T.BTN_CLOSE, callback_data=_cb("close", app.id))
-    else:
+    actions = CARD_ACTIONS.get(app.status)
+    if actions is None:
         return None
-    kb.button(text=T.BTN_NOTE, callback_data=_cb("note", app.id))
+    kb = InlineKeyboardBuilder()
+    for label, cb in (*actions, (T.BTN_NOTE, NoteCb)):
+        kb.button(text=label, callback_data=cb(app=app.id))
     kb.adjust(2)
     return kb.as_markup()
 
@@ -164,7 +248,7 @@ async def _send_queue(message: Message, items: list[H.QueueItem], header: str) -
             number=app.number, status=T.STATUS_LABELS.get(app.status, app.status),
             due=item.deadline.due or "—", left=T.left_label(item.days_left),
             subject=subject if len(subject) <= 24 else subject[:23] + "…"))
-        kb.button(text=app.number, callback_data=_cb("card", app.id))
+        kb.button(text=app.number, callback_data=CardCb(app=app.id))
     kb.adjust(3)
     await message.answer("\n".join(lines)[:4096], reply_markup=kb.as_markup())
 
@@ -180,7 +264,7 @@ async def cmd_app(message: Message, command: CommandObject, bot: Bot, db: Databa
     try:
         app = await H.find_application(db, command.args.strip())
     except H.HandlingError as exc:
-        await message.answer(str(exc))
+        await message.answer(error_text(exc))
         return
     await _send_card(bot, message.chat.id, db, settings, app)
 
@@ -196,138 +280,205 @@ async def cmd_note(message: Message, command: CommandObject, db: Database, setti
     try:
         await H.add_note(db, number, text, actor=_actor(message.from_user.id))
     except H.HandlingError as exc:
-        await message.answer(str(exc))
+        await message.answer(error_text(exc))
         return
     await message.answer(T.NOTE_SAVED)
 
 
-# --- buttons --------------------------------------------------------------------------------------
+# --- buttons ---------------------------------------------------------------------------------------
 
-async def on_action(callback: CallbackQuery, callback_data: StaffCb, bot: Bot, state: FSMContext, db: Database,
-                    settings: Settings | None = None) -> None:
-    settings = _settings(settings)
-    act, app_id, value = callback_data.a, callback_data.app, callback_data.v
-    role = "approver" if act in APPROVER_ACTIONS else "handler"
-    member = await _guard(db, settings, callback, role, f"button:{act}:{app_id}")
-    if member is None:
-        return
-    chat_id = _chat_id(callback)
-    actor = _actor(callback.from_user.id)
-    today = H.local_today(settings)
-    notify = _notifier(bot)
+class StaffOnly(BaseMiddleware):
+    """Runs before every staff button's handler: the caller must hold the role the handler declares
+    (``flags={"role": …}``, default ``handler``), checked on the server — callback data can be forged.
+    A refusal is audited (``require_role``) and answered; the handler then never runs."""
+
+    async def __call__(self, handler: Callable[[CallbackQuery, dict[str, Any]], Awaitable[Any]],
+                       event: CallbackQuery, data: dict[str, Any]) -> Any:
+        settings = data["settings"] = _settings(data.get("settings"))
+        button = data.get("callback_data")
+        action = f"button:{button.__prefix__.removeprefix('st-')}:{button.app}" if button else "button:malformed"
+        if await _guard(data["db"], settings, event, get_flag(data, "role") or "handler", action) is None:
+            return None
+        return await handler(event, data)
+
+
+async def _ask(callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    await callback.answer()
+    await bot.send_message(chat_id=_chat_id(callback), text=text, reply_markup=markup)
+
+
+async def _application(callback: CallbackQuery, bot: Bot, db: Database, app_id: int) -> Application | None:
+    """The button's application, or None after telling the staff member it is not there."""
     try:
-        app = await H.find_application(db, app_id)
-        result: H.HandlingResult | None = None
-        if act == "card":
-            await callback.answer()
-            await _send_card(bot, chat_id, db, settings, app)
-            return
-        if act == "cancel":
-            await state.clear()
-            await callback.answer(T.CANCELLED)
-            return
-        if act == "note":
-            await state.set_state(StaffForm.note_text)
-            await state.update_data(app=app.id)
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.ASK_NOTE)
-            return
-        if act == "corr":
-            kb = InlineKeyboardBuilder()
-            for days in CORRECTION_PERIODS:
-                kb.button(text=T.BTN_PERIOD.format(days=days), callback_data=_cb("corp", app.id, str(days)))
-            kb.button(text=T.BTN_CANCEL, callback_data=_cb("cancel", app.id))
-            kb.adjust(3)
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.ASK_CORRECTION_PERIOD, reply_markup=kb.as_markup())
-            return
-        if act == "corp":
-            days = int(value) if value.isdigit() and 0 < int(value) <= 366 else None
-            if days is None:
-                await callback.answer(C.STALE_BUTTON, show_alert=True)
-                return
-            await state.set_state(StaffForm.correction_what)
-            await state.update_data(app=app.id, period_end=(today + timedelta(days=days)).isoformat())
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.ASK_CORRECTION_WHAT)
-            return
-        if act == "corr_rcv":
-            result = await H.receive_correction(db, app, today, actor=actor, notifier=notify, settings=settings)
-        elif act == "corr_lap":
-            result = await H.correction_lapsed(db, app, today, actor=actor, notifier=notify, settings=settings)
-        elif act == "cons":
-            kb = InlineKeyboardBuilder()
-            kb.button(text=T.BTN_THIRD_PARTY, callback_data=_cb("consp", app.id, "third_party"))
-            kb.button(text=T.BTN_AGENCY, callback_data=_cb("consp", app.id, "agency"))
-            kb.button(text=T.BTN_CANCEL, callback_data=_cb("cancel", app.id))
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.ASK_CONSULT_PARTY, reply_markup=kb.as_markup())
-            return
-        elif act == "consp":
-            result = await H.start_consultation(db, app, value, today, actor=actor, settings=settings)
-        elif act == "cons_end":
-            try:
-                result = await H.end_consultation(db, app, today, actor=actor, settings=settings)
-            except H.ReasonRequired as exc:  # longer than 15 WD (+ transit): ask for the reason
-                await state.set_state(StaffForm.consultation_reason)
-                await state.update_data(app=app.id, on=today.isoformat())
-                await callback.answer()
-                await bot.send_message(chat_id=chat_id, text=f"{exc}\n{T.ASK_CONSULT_REASON}"[:4096])
-                return
-        elif act == "fee_paid":
-            result = await H.fee_paid(db, app, today, actor=actor, settings=settings)
-        elif act == "ext":
-            dl = await H.deadline_for(db, app, settings=settings)
-            kb = InlineKeyboardBuilder()
-            for days in EXTENSION_CHOICES:
-                if days <= dl.extension_cap:
-                    kb.button(text=T.BTN_EXT_DAYS.format(days=days), callback_data=_cb("extd", app.id, str(days)))
-            kb.button(text=T.BTN_CANCEL, callback_data=_cb("cancel", app.id))
-            kb.adjust(2)
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.ASK_EXT_DAYS.format(cap=dl.extension_cap),
-                                   reply_markup=kb.as_markup())
-            return
-        elif act == "extd":
-            if not value.isdigit():
-                await callback.answer(C.STALE_BUTTON, show_alert=True)
-                return
-            await state.set_state(StaffForm.extension_reason)
-            await state.update_data(app=app.id, days=int(value))
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.ASK_EXT_REASON)
-            return
-        elif act == "close":
-            kb = InlineKeyboardBuilder()
-            for code, o in OUTCOMES.items():
-                kb.button(text=o.label, callback_data=_cb("out", app.id, code))
-            kb.button(text=T.BTN_CANCEL, callback_data=_cb("cancel", app.id))
-            kb.adjust(1)
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.ASK_OUTCOME, reply_markup=kb.as_markup())
-            return
-        elif act == "out":
-            if value not in OUTCOMES:
-                await callback.answer(C.STALE_BUTTON, show_alert=True)
-                return
-            kb = InlineKeyboardBuilder()
-            kb.button(text=T.BTN_CONFIRM, callback_data=_cb("outok", app.id, value))
-            kb.button(text=T.BTN_CANCEL, callback_data=_cb("cancel", app.id))
-            await callback.answer()
-            await bot.send_message(chat_id=chat_id, text=T.CONFIRM_CLOSE.format(
-                outcome=OUTCOMES[value].label, number=app.number), reply_markup=kb.as_markup())
-            return
-        elif act == "outok":
-            result = await H.close(db, app, value, today, actor, notifier=notify, settings=settings)
-        else:
-            await callback.answer(C.STALE_BUTTON, show_alert=True)
-            return
+        return await H.find_application(db, app_id)
     except H.HandlingError as exc:
-        await callback.answer()
-        await bot.send_message(chat_id=chat_id, text=str(exc)[:4096])
+        await _ask(callback, bot, error_text(exc)[:4096])
+        return None
+
+
+async def _record(callback: CallbackQuery, bot: Bot, db: Database, settings: Settings,
+                  action: Callable[[Application], Awaitable[H.HandlingResult | None]], app_id: int) -> None:
+    """Run one handling service on the button's application and report the result (or the refusal)."""
+    app = await _application(callback, bot, db, app_id)
+    if app is None:
+        return
+    try:
+        result = await action(app)
+    except H.HandlingError as exc:
+        await _ask(callback, bot, error_text(exc)[:4096])
+        return
+    if result is None:  # the action asked for more first
         return
     await callback.answer()
-    await _done(bot, chat_id, db, settings, result)
+    await _done(bot, _chat_id(callback), db, settings, result)
+
+
+def _choices(*buttons: tuple[str, CallbackData], app_id: int, per_row: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for label, data in buttons:
+        kb.button(text=label, callback_data=data)
+    kb.button(text=T.BTN_CANCEL, callback_data=CancelCb(app=app_id))
+    kb.adjust(per_row)
+    return kb.as_markup()
+
+
+def _actor_of(callback: CallbackQuery) -> str:
+    return _actor(callback.from_user.id)
+
+
+async def on_card(callback: CallbackQuery, callback_data: CardCb, bot: Bot, db: Database, settings: Settings) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        await callback.answer()
+        await _send_card(bot, _chat_id(callback), db, settings, app)
+
+
+async def on_cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer(T.CANCELLED)
+
+
+async def on_note(callback: CallbackQuery, callback_data: NoteCb, bot: Bot, state: FSMContext, db: Database) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        await state.set_state(StaffForm.note_text)
+        await state.update_data(app=app.id)
+        await _ask(callback, bot, T.ASK_NOTE)
+
+
+async def on_correction(callback: CallbackQuery, callback_data: CorrectionCb, bot: Bot, db: Database) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        periods = [(T.BTN_PERIOD.format(days=d), CorrectionPeriodCb(app=app.id, days=d)) for d in CORRECTION_PERIODS]
+        await _ask(callback, bot, T.ASK_CORRECTION_PERIOD, _choices(*periods, app_id=app.id, per_row=3))
+
+
+async def on_correction_period(callback: CallbackQuery, callback_data: CorrectionPeriodCb, bot: Bot,
+                               state: FSMContext, db: Database, settings: Settings) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        period_end = H.local_today(settings) + timedelta(days=callback_data.days)
+        await state.set_state(StaffForm.correction_what)
+        await state.update_data(app=app.id, period_end=period_end.isoformat())
+        await _ask(callback, bot, T.ASK_CORRECTION_WHAT)
+
+
+async def on_correction_received(callback: CallbackQuery, callback_data: CorrectionReceivedCb, bot: Bot,
+                                 db: Database, settings: Settings) -> None:
+    await _record(callback, bot, db, settings, lambda app: H.receive_correction(
+        db, app, H.local_today(settings), actor=_actor_of(callback), notifier=_notifier(bot), settings=settings),
+        callback_data.app)
+
+
+async def on_correction_lapsed(callback: CallbackQuery, callback_data: CorrectionLapsedCb, bot: Bot,
+                               db: Database, settings: Settings) -> None:
+    await _record(callback, bot, db, settings, lambda app: H.correction_lapsed(
+        db, app, H.local_today(settings), actor=_actor_of(callback), notifier=_notifier(bot), settings=settings),
+        callback_data.app)
+
+
+async def on_consult(callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, db: Database) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        parties = [(T.BTN_THIRD_PARTY, ConsultPartyCb(app=app.id, party="third_party")),
+                   (T.BTN_AGENCY, ConsultPartyCb(app=app.id, party="agency"))]
+        await _ask(callback, bot, T.ASK_CONSULT_PARTY, _choices(*parties, app_id=app.id, per_row=3))
+
+
+async def on_consult_party(callback: CallbackQuery, callback_data: ConsultPartyCb, bot: Bot, db: Database,
+                           settings: Settings) -> None:
+    await _record(callback, bot, db, settings, lambda app: H.start_consultation(
+        db, app, callback_data.party, H.local_today(settings), actor=_actor_of(callback), settings=settings),
+        callback_data.app)
+
+
+async def on_consult_end(callback: CallbackQuery, callback_data: ConsultEndCb, bot: Bot, state: FSMContext,
+                         db: Database, settings: Settings) -> None:
+    today = H.local_today(settings)
+
+    async def end(app: Application) -> H.HandlingResult:
+        try:
+            return await H.end_consultation(db, app, today, actor=_actor_of(callback), settings=settings)
+        except H.ReasonRequired as exc:  # longer than 15 WD (+ transit): ask for the reason
+            await state.set_state(StaffForm.consultation_reason)
+            await state.update_data(app=app.id, on=today.isoformat())
+            await _ask(callback, bot, f"{error_text(exc)}\n{T.ASK_CONSULT_REASON}"[:4096])
+            return None
+
+    await _record(callback, bot, db, settings, end, callback_data.app)
+
+
+async def on_fee_paid(callback: CallbackQuery, callback_data: FeePaidCb, bot: Bot, db: Database,
+                      settings: Settings) -> None:
+    await _record(callback, bot, db, settings, lambda app: H.fee_paid(
+        db, app, H.local_today(settings), actor=_actor_of(callback), settings=settings), callback_data.app)
+
+
+async def on_extend(callback: CallbackQuery, callback_data: ExtendCb, bot: Bot, db: Database,
+                    settings: Settings) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is None:
+        return
+    try:
+        dl = await H.deadline_for(db, app, settings=settings)
+    except H.HandlingError as exc:
+        await _ask(callback, bot, error_text(exc)[:4096])
+        return
+    days = [(T.BTN_EXT_DAYS.format(days=d), ExtendDaysCb(app=app.id, days=d))
+            for d in EXTENSION_CHOICES if d <= dl.extension_cap]
+    await _ask(callback, bot, T.ASK_EXT_DAYS.format(cap=dl.extension_cap), _choices(*days, app_id=app.id, per_row=2))
+
+
+async def on_extend_days(callback: CallbackQuery, callback_data: ExtendDaysCb, bot: Bot, state: FSMContext,
+                         db: Database) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        await state.set_state(StaffForm.extension_reason)
+        await state.update_data(app=app.id, days=callback_data.days)
+        await _ask(callback, bot, T.ASK_EXT_REASON)
+
+
+async def on_close(callback: CallbackQuery, callback_data: CloseCb, bot: Bot, db: Database) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        outcomes = [(o.label, OutcomeCb(app=app.id, outcome=code)) for code, o in OUTCOMES.items()]
+        await _ask(callback, bot, T.ASK_OUTCOME, _choices(*outcomes, app_id=app.id, per_row=1))
+
+
+async def on_outcome(callback: CallbackQuery, callback_data: OutcomeCb, bot: Bot, db: Database) -> None:
+    app = await _application(callback, bot, db, callback_data.app)
+    if app is not None:
+        code = callback_data.outcome
+        confirm = (T.BTN_CONFIRM, OutcomeConfirmCb(app=app.id, outcome=code))
+        await _ask(callback, bot, T.CONFIRM_CLOSE.format(outcome=OUTCOMES[code].label, number=app.number),
+                   _choices(confirm, app_id=app.id, per_row=2))
+
+
+async def on_outcome_confirmed(callback: CallbackQuery, callback_data: OutcomeConfirmCb, bot: Bot, db: Database,
+                               settings: Settings) -> None:
+    await _record(callback, bot, db, settings, lambda app: H.close(
+        db, app, callback_data.outcome, H.local_today(settings), _actor_of(callback), notifier=_notifier(bot),
+        settings=settings), callback_data.app)
 
 
 async def _done(bot: Bot, chat_id: int, db: Database, settings: Settings, result: H.HandlingResult) -> None:
@@ -345,13 +496,32 @@ async def _done(bot: Bot, chat_id: int, db: Database, settings: Settings, result
     await _send_card(bot, chat_id, db, settings, result.application)
 
 
-async def on_forged(callback: CallbackQuery, db: Database, settings: Settings | None = None) -> None:
-    """``st:`` data that does not even parse: staff get "stale button", anyone else a refusal."""
-    settings = _settings(settings)
-    if await _guard(db, settings, callback, "handler", "button:malformed") is None:
-        return
-    await audit(db, _actor(callback.from_user.id), "button:malformed", allowed=False, detail=(callback.data or "")[:64])
+async def on_forged(callback: CallbackQuery, db: Database) -> None:
+    """Staff data that no button class accepts (forged, stale, an older format): staff get "stale
+    button" (and the attempt is audited), anyone else was already refused by ``StaffOnly``."""
+    await audit(db, _actor_of(callback), "button:malformed", allowed=False, detail=(callback.data or "")[:64])
     await callback.answer(C.STALE_BUTTON, show_alert=True)
+
+
+# (handler, button class, role) — the approver role for an extension (art. 33), else the handler role.
+BUTTONS: tuple[tuple[Callable[..., Awaitable[None]], type[CallbackData], str], ...] = (
+    (on_card, CardCb, "handler"),
+    (on_cancel, CancelCb, "handler"),
+    (on_note, NoteCb, "handler"),
+    (on_correction, CorrectionCb, "handler"),
+    (on_correction_period, CorrectionPeriodCb, "handler"),
+    (on_correction_received, CorrectionReceivedCb, "handler"),
+    (on_correction_lapsed, CorrectionLapsedCb, "handler"),
+    (on_consult, ConsultCb, "handler"),
+    (on_consult_party, ConsultPartyCb, "handler"),
+    (on_consult_end, ConsultEndCb, "handler"),
+    (on_fee_paid, FeePaidCb, "handler"),
+    (on_extend, ExtendCb, "approver"),
+    (on_extend_days, ExtendDaysCb, "approver"),
+    (on_close, CloseCb, "handler"),
+    (on_outcome, OutcomeCb, "handler"),
+    (on_outcome_confirmed, OutcomeConfirmCb, "handler"),
+)
 
 
 # --- free-text steps --------------------------------------------------------------------------------
@@ -369,7 +539,7 @@ async def on_correction_what(message: Message, bot: Bot, state: FSMContext, db: 
             db, int(data["app"]), H.local_today(settings), date.fromisoformat(data["period_end"]),
             what=message.text.strip(), actor=_actor(message.from_user.id), notifier=_notifier(bot), settings=settings)
     except H.HandlingError as exc:
-        await message.answer(str(exc)[:4096])
+        await message.answer(error_text(exc)[:4096])
         return
     await _done(bot, message.chat.id, db, settings, result)
 
@@ -388,7 +558,7 @@ async def on_extension_reason(message: Message, bot: Bot, state: FSMContext, db:
                                 H.local_today(settings), actor=_actor(message.from_user.id),
                                 notifier=_notifier(bot), settings=settings)
     except H.HandlingError as exc:
-        await message.answer(str(exc)[:4096])
+        await message.answer(error_text(exc)[:4096])
         return
     await _done(bot, message.chat.id, db, settings, result)
 
@@ -406,7 +576,7 @@ async def on_consultation_reason(message: Message, bot: Bot, state: FSMContext, 
                                           reason=message.text.strip(), actor=_actor(message.from_user.id),
                                           settings=settings)
     except H.HandlingError as exc:
-        await message.answer(str(exc)[:4096])
+        await message.answer(error_text(exc)[:4096])
         return
     await _done(bot, message.chat.id, db, settings, result)
 
@@ -421,7 +591,7 @@ async def on_note_text(message: Message, state: FSMContext, db: Database, settin
     try:
         await H.add_note(db, int(data["app"]), message.text, actor=_actor(message.from_user.id))
     except H.HandlingError as exc:
-        await message.answer(str(exc)[:4096])
+        await message.answer(error_text(exc)[:4096])
         return
     await message.answer(T.NOTE_SAVED)
 
@@ -437,6 +607,8 @@ def get_router() -> Router:
     router.message.register(on_extension_reason, StaffForm.extension_reason, F.text)
     router.message.register(on_consultation_reason, StaffForm.consultation_reason, F.text)
     router.message.register(on_note_text, StaffForm.note_text, F.text)
-    router.callback_query.register(on_action, StaffCb.filter())
-    router.callback_query.register(on_forged, F.data.startswith("st:"))
+    router.callback_query.middleware(StaffOnly())
+    for handler, button, role in BUTTONS:
+        router.callback_query.register(handler, button.filter(), flags={"role": role})
+    router.callback_query.register(on_forged, F.data.regexp(STAFF_DATA), flags={"role": "handler"})
     return router

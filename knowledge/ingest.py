@@ -1,4 +1,8 @@
-"""Load report files into the knowledge base (all files parse, or nothing is written)."""
+"""Read report files into what the knowledge base stores: the report's facts and its passage rows.
+
+Pure reading and parsing (no database): ``bot.qa.ingest_paths`` reads every file with
+:func:`read_batch` and stores the batch with ``storage.knowledge`` — all files, or none.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
-
 from knowledge.extract import ExtractError, extract_lines
 from knowledge.facts import sentence_facts
 from knowledge.answer import Passage as SearchPassage
 from knowledge.frame import concept_tokens
 from knowledge.parse import ParsedReport, ParseError, parse_report
-from storage.db import Database
-from storage.models import Passage, Report
 
 
 PARSER_VERSION = "2026.11-2"
@@ -36,13 +36,6 @@ class IngestResult:
     cells: int
     status: str  # added, replaced, unchanged
     warnings: tuple[str, ...] = ()
-
-    def line(self) -> str:
-        verb = {"added": "已导入", "replaced": "已更新", "unchanged": "未变化"}[self.status]
-        line = f"{verb}\t{self.agency}\t{self.year}\t正文 {self.passages} 条\t表格单元格 {self.cells} 个\t{self.path.name}"
-        if self.warnings:
-            line += "\t注意：" + "；".join(self.warnings)
-        return line
 
 
 def read_report(path: Path, *, agency: str | None = None, year: int | None = None) -> tuple[ParsedReport, str]:
@@ -89,9 +82,10 @@ def passage_rows(parsed: ParsedReport, report_id: int) -> list[dict]:
     return rows
 
 
-async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = None,
-                       year: int | None = None) -> list[IngestResult]:
-    """Parse every file first; write only if all of them are reports (all or nothing)."""
+def read_batch(paths: list[Path], *, agency: str | None = None, year: int | None = None
+               ) -> list[tuple[Path, ParsedReport, str]]:
+    """(path, parsed report, content digest) of every file; IngestBatchError listing every file that
+    is not a report, or two files read as the same agency and year (one would replace the other)."""
     parsed_all: list[tuple[Path, ParsedReport, str]] = []
     errors: list[IngestError] = []
     for path in paths:
@@ -110,59 +104,10 @@ async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = 
         seen.setdefault(key, path)
     if errors:
         raise IngestBatchError(errors)
-    results: list[IngestResult] = []
-    async with db.session() as session:
-        async with session.begin():
-            for path, parsed, digest in parsed_all:
-                existing = (await session.execute(
-                    select(Report).where(Report.agency == parsed.agency, Report.year == parsed.year)
-                )).scalar_one_or_none()
-                status = "added"
-                if existing is not None:
-                    if existing.content_hash == digest:
-                        results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
-                                                    len(parsed.cells), "unchanged", tuple(parsed.warnings)))
-                        continue
-                    await session.execute(delete(Passage).where(Passage.report_id == existing.id))
-                    await session.execute(delete(Report).where(Report.id == existing.id))
-                    status = "replaced"
-                report = Report(agency=parsed.agency, year=parsed.year, title=parsed.title, layout=parsed.layout,
-                                source_name=path.name, content_hash=digest, published=parsed.published,
-                                warnings="\n".join(parsed.warnings))
-                session.add(report)
-                await session.flush()
-                rows = passage_rows(parsed, report.id)
-                if rows:
-                    await session.execute(insert(Passage), rows)
-                results.append(IngestResult(path, parsed.agency, parsed.year, len(parsed.sentences),
-                                            len(parsed.cells), status, tuple(parsed.warnings)))
-    return results
+    return parsed_all
 
 
 class IngestBatchError(ValueError):
     def __init__(self, errors: list[IngestError]) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
-
-
-async def list_reports(db: Database) -> list[Report]:
-    async with db.session() as session:
-        return list((await session.execute(select(Report).order_by(Report.agency, Report.year))).scalars())
-
-
-async def remove_reports(db: Database, *, report_id: int | None = None, agency: str | None = None,
-                         year: int | None = None) -> list[Report]:
-    async with db.session() as session:
-        async with session.begin():
-            query = select(Report)
-            if report_id is not None:
-                query = query.where(Report.id == report_id)
-            if agency is not None:
-                query = query.where(Report.agency == agency)
-            if year is not None:
-                query = query.where(Report.year == year)
-            found = list((await session.execute(query)).scalars())
-            for report in found:
-                await session.execute(delete(Passage).where(Passage.report_id == report.id))
-                await session.execute(delete(Report).where(Report.id == report.id))
-    return found

@@ -52,3 +52,4 @@ def make_lookalike(text: str, agency: str, year: int, *, new_place: str, new_yea
     places = "".join(p.replace(s, new_place) for p, s in zip(name.places, name.place_stems))
     new_agency = places + (new_organ or name.organ)
     return out, new_agency
+

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge.meta import MetaError, infer_meta
-from knowledge.prepare import Prepared, prepare, reflow, split_inline_headings, tidy
+from knowledge.prepare import (CN_NUM, RE_L1, RE_L2, RE_L3, Prepared, prepare, reflow, split_inline_headings,
+                               tidy)
 from knowledge.tables import TABLE3_COLUMNS, TABLE4_COLUMNS, extract_tables
 from knowledge.text import clean_line, is_number
 
@@ -24,10 +25,7 @@ __all__ = ["TABLE3_COLUMNS", "TABLE4_COLUMNS", "Cell", "Sentence", "ParsedReport
 TABLE3_ROW_PREFIXES = ("一、本年新收", "二、上年结转", "三、本年度办理结果", "四、结转下年度")
 LEGACY_UNITS = {"条", "件", "次", "篇", "个", "人", "万元", "元", "人次", "项", "期", "份", "场", "%"}
 
-_CN_NUM = "一二三四五六七八九十"
-RE_L1 = re.compile(rf"^[{_CN_NUM}]+[、.．]")
-RE_L2 = re.compile(rf"^[（(][{_CN_NUM}]+[）)]")
-RE_L3 = re.compile(r"^\d{1,2}[.．、](?!\d)")
+_CN_NUM = CN_NUM
 RE_L4 = re.compile(r"^其中[:：]")
 RE_DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 RE_PUBLISHED = re.compile(r"(?:发布日期|发布时间|成文日期|公文生成日期|时间)\s*[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")

@@ -23,15 +23,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 
-from bot.settings import Settings, get_settings
-from bot.texts import applications as TA
+from disclosure.choices import (
+    CHANNELS_FOR_FORM, DELIVERY_CHANNELS, DELIVERY_FORMS, ID_TYPES, ORG_ID_LABEL, ORG_ID_TYPE,
+)
 from disclosure.deadlines import Deadline
 from disclosure.outcomes import APPLICANT_TYPES
 from disclosure.validation import (
     mask_id, mask_phone, normalize_email, normalize_phone, normalize_resident_id, normalize_uscc,
 )
 from storage.batching import write_lock
+from storage.config import OfficeSettings, office
 from storage.db import Database
+from storage.errors import ServiceError
 from storage.models import Application, ApplicationEvent, NumberCounter
 
 log = logging.getLogger(__name__)
@@ -49,20 +52,20 @@ MIN_DESCRIPTION = 5
 MAX_DESCRIPTION = 2000
 MAX_DOC_NUMBER = 50
 FIRST_RECEIPT = date(2008, 5, 1)  # the 政府信息公开条例 took effect
-ORG_ID_TYPE = "uscc"  # an organisation proves its identity with its unified social credit code
 _OTHER_ID_RE = re.compile(r"^[A-Za-z0-9\-]{5,30}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class FieldError(ValueError):
-    """One field's value breaks a rule; the message is the polite Chinese text every entry point shows."""
+class FieldError(ServiceError, ValueError):
+    """One field's value breaks a rule (``code`` + ``params``); every entry point shows the same
+    polite Chinese text for it (``bot.texts.errors.error_text``)."""
 
 
 class DraftError(ValueError):
-    """An application draft that breaks the rules: ``errors`` = [(field, Chinese message)]."""
+    """An application draft that breaks the rules: ``errors`` = [(field, FieldError)]."""
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("；".join(message for _, message in errors))
+    def __init__(self, errors: list[tuple[str, FieldError]]) -> None:
+        super().__init__("; ".join(f"{name}: {error}" for name, error in errors))
         self.errors = errors
 
 
@@ -81,95 +84,101 @@ def _choice(value: object, options: dict[str, str], extra: dict[str, str] | None
 def clean_applicant_type(value: object) -> str:
     code = _choice(value, APPLICANT_TYPES, {"公民": "natural_person", "个人": "natural_person"})
     if code is None:
-        raise FieldError(TA.BAD_APPLICANT_TYPE.format(known="、".join(APPLICANT_TYPES.values())))
+        raise FieldError("applicant_type", known=tuple(APPLICANT_TYPES.values()))
     return code
 
 
 def clean_name(value: object, org: bool) -> str:
     text, limit = _text(value), (MAX_NAME_ORG if org else MAX_NAME_PERSON)
     if not text or len(text) > limit or "\n" in text:
-        raise FieldError(TA.BAD_NAME.format(limit=limit))
+        raise FieldError("name", limit=limit)
     return text
 
 
 def clean_org_code(value: object) -> str:
     code = normalize_uscc(_text(value))
     if code is None:
-        raise FieldError(TA.BAD_ORG_CODE)
+        raise FieldError("org_code")
     return code
 
 
 def clean_id_type(value: object) -> str:
-    code = _choice(value, {**TA.ID_TYPES, ORG_ID_TYPE: "统一社会信用代码"}, {"身份证": "resident_id"})
+    code = _choice(value, {**ID_TYPES, ORG_ID_TYPE: ORG_ID_LABEL}, {"身份证": "resident_id"})
     if code is None:
-        raise FieldError(TA.BAD_ID_TYPE.format(known="、".join(TA.ID_TYPES.values())))
+        raise FieldError("id_type", known=tuple(ID_TYPES.values()))
     return code
 
 
-def clean_id_number(value: object, id_type: str | None) -> str:
+def clean_id_number(value: object, id_type: str | None, today: date | None = None) -> str:
+    """``today``: the legal date a birth date may not be after (default: today in Beijing)."""
     text = _text(value)
     if id_type == "resident_id":
-        number = normalize_resident_id(text)
+        number = normalize_resident_id(text, today=today or legal_date(_now()))
         if number is None:
-            raise FieldError(TA.BAD_RESIDENT_ID)
+            raise FieldError("resident_id")
         return number
     if id_type == ORG_ID_TYPE:
         return clean_org_code(text)
     compact = text.replace(" ", "").upper()
     if not _OTHER_ID_RE.match(compact):
-        raise FieldError(TA.BAD_ID_NUMBER)
+        raise FieldError("id_number")
     return compact
 
 
 def clean_phone(value: object) -> str:
     phone = normalize_phone(_text(value))
     if phone is None:
-        raise FieldError(TA.BAD_PHONE)
+        raise FieldError("phone")
     return phone
 
 
 def clean_email(value: object) -> str:
     email = normalize_email(_text(value))
     if email is None:
-        raise FieldError(TA.BAD_EMAIL_REQUIRED)
+        raise FieldError("email")
     return email
 
 
 def clean_address(value: object) -> str:
     text = _text(value)
     if not MIN_ADDRESS <= len(text) <= MAX_ADDRESS:
-        raise FieldError(TA.BAD_ADDRESS.format(limit=MAX_ADDRESS))
+        raise FieldError("address", limit=MAX_ADDRESS)
     return text
 
 
 def clean_description(value: object) -> str:
     text = _text(value)
     if not MIN_DESCRIPTION <= len(text) <= MAX_DESCRIPTION:
-        raise FieldError(TA.BAD_DESCRIPTION.format(low=MIN_DESCRIPTION, limit=MAX_DESCRIPTION))
+        raise FieldError("description", low=MIN_DESCRIPTION, limit=MAX_DESCRIPTION)
     return text
 
 
 def clean_doc_number(value: object) -> str:
     text = _text(value)
     if not text or len(text) > MAX_DOC_NUMBER or "\n" in text:
-        raise FieldError(TA.BAD_DOC_NUMBER.format(limit=MAX_DOC_NUMBER))
+        raise FieldError("doc_number", limit=MAX_DOC_NUMBER)
     return text
 
 
 def check_receipt_date(day: date, today: date) -> date:
     """A legal receipt date: not in the future, not before the regulation took effect."""
     if day > today:
-        raise FieldError(TA.BAD_RECEIPT_FUTURE.format(day=day, today=today))
+        raise FieldError("receipt_future", day=day, today=today)
     if day < FIRST_RECEIPT:
-        raise FieldError(TA.BAD_RECEIPT_OLD.format(day=day, first=FIRST_RECEIPT))
+        raise FieldError("receipt_old", day=day, first=FIRST_RECEIPT)
     return day
+
+
+def _refuse(error: FieldError) -> PydanticCustomError:
+    """A field rule's refusal inside pydantic validation; :meth:`ApplicationDraft.build` unwraps it."""
+    return PydanticCustomError("gongkai", "{code}", {"code": error.code, "params": error.params})
 
 
 def _rule(func, *args):
     try:
         return func(*args)
     except FieldError as exc:
-        raise PydanticCustomError("gongkai", "{message}", {"message": str(exc)}) from None
+        raise _refuse(exc) from None
 
 
 class ApplicationDraft(BaseModel):
@@ -222,7 +231,7 @@ class ApplicationDraft(BaseModel):
         if value is None:
             return None
         if "id_type" in info.data and info.data["id_type"] is None:
-            raise PydanticCustomError("gongkai", "{message}", {"message": TA.BAD_ID_TYPE_MISSING})
+            raise _refuse(FieldError("id_type_missing"))
         return _rule(clean_id_number, value, info.data.get("id_type"))
 
     @field_validator("phone")
@@ -260,38 +269,39 @@ class ApplicationDraft(BaseModel):
     def _delivery_form(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        code = _choice(value, TA.DELIVERY_FORMS)
+        code = _choice(value, DELIVERY_FORMS)
         if code is None:
-            raise PydanticCustomError("gongkai", "{message}", {"message": TA.BAD_DELIVERY_FORM.format(
-                known="、".join(TA.DELIVERY_FORMS.values()))})
+            raise _refuse(FieldError("delivery_form", known=tuple(DELIVERY_FORMS.values())))
         return code
 
     @model_validator(mode="after")
     def _consistent(self) -> "ApplicationDraft":
         if self.delivery_channel is not None:
-            allowed = (TA.CHANNELS_FOR_FORM.get(self.delivery_form or "", tuple(TA.DELIVERY_CHANNELS)))
-            code = _choice(self.delivery_channel, {c: TA.DELIVERY_CHANNELS[c] for c in allowed})
+            allowed = (CHANNELS_FOR_FORM.get(self.delivery_form or "", tuple(DELIVERY_CHANNELS)))
+            code = _choice(self.delivery_channel, {c: DELIVERY_CHANNELS[c] for c in allowed})
             if code is None:
-                raise PydanticCustomError("gongkai", "{message}", {"message": TA.BAD_DELIVERY_CHANNEL.format(
-                    known="、".join(TA.DELIVERY_CHANNELS[c] for c in allowed))})
+                raise _refuse(FieldError("delivery_channel", known=tuple(DELIVERY_CHANNELS[c] for c in allowed)))
             self.delivery_channel = code
         if self.delivery_channel == "post" and not self.address:
-            raise PydanticCustomError("gongkai", "{message}", {"message": TA.ASK_ADDRESS_REQUIRED})
+            raise _refuse(FieldError("address_missing"))
         if self.delivery_channel == "email" and not self.email:
-            raise PydanticCustomError("gongkai", "{message}", {"message": TA.ASK_EMAIL_REQUIRED})
+            raise _refuse(FieldError("email_missing"))
         return self
 
     @classmethod
     def build(cls, **fields) -> "ApplicationDraft":
-        """The validated draft, or :class:`DraftError` listing every broken rule (Chinese messages)."""
+        """The validated draft, or :class:`DraftError` listing every broken rule."""
         try:
             return cls(**fields)
         except ValidationError as exc:
             errors = []
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else "draft"
-                message = err["msg"] if err["type"] == "gongkai" else TA.BAD_FIELD.format(field=field)
-                errors.append((field, message))
+                if err["type"] == "gongkai":
+                    ctx = err.get("ctx") or {}
+                    errors.append((field, FieldError(ctx["code"], **ctx.get("params", {}))))
+                else:
+                    errors.append((field, FieldError("field", field=field)))
             raise DraftError(errors) from None
 
     def masked(self) -> dict:
@@ -328,6 +338,18 @@ async def find_by_idempotency_key(db: Database, key: str) -> Application | None:
         return result.scalars().first()
 
 
+async def count_filed_since(db: Database, telegram_user_id: int, since: datetime) -> int:
+    """How many applications this Telegram user filed from ``since`` (an aware instant) on."""
+    from sqlalchemy import func
+
+    async with db.session() as s:
+        result = await s.execute(
+            select(func.count()).select_from(Application)
+            .where(Application.telegram_user_id == telegram_user_id, Application.created_at >= since)
+        )
+        return int(result.scalar_one())
+
+
 async def _next_seq(s, insert, agency: str, year: int) -> int:
     """Atomic on both backends: the UPDATE takes the row lock (PostgreSQL) / the write lock (SQLite)."""
     await s.execute(insert(NumberCounter).values(agency=agency, year=year, last_seq=0).on_conflict_do_nothing())
@@ -340,7 +362,7 @@ async def _next_seq(s, insert, agency: str, year: int) -> int:
     return int(result.scalar_one())
 
 
-def _due_dates(receipt_date: date, settings: Settings, calendar) -> tuple[date | None, date | None]:
+def _due_dates(receipt_date: date, settings: OfficeSettings, calendar) -> tuple[date | None, date | None]:
     try:
         from disclosure.deadlines import compute_deadline
 
@@ -359,10 +381,10 @@ async def create_application(
     received_at: datetime | None = None,
     agency: str | None = None,
     channel: str = "online",
-    settings: Settings | None = None,
+    settings: OfficeSettings | None = None,
 ) -> Created:
     """Create the application (or return the one already created for ``idempotency_key``)."""
-    settings = settings or get_settings()
+    settings = office(settings)
     received_at = received_at or _now()
     if received_at.tzinfo is None:
         raise ValueError("receipt instant must be timezone-aware")
@@ -372,7 +394,7 @@ async def create_application(
     try:
         check_receipt_date(receipt_date, legal_date(_now(), settings.timezone))
     except FieldError as exc:
-        raise DraftError([("receipt_date", str(exc))]) from None
+        raise DraftError([("receipt_date", exc)]) from None
     year = receipt_date.year
 
     existing = await find_by_idempotency_key(db, idempotency_key)
@@ -455,7 +477,7 @@ async def list_for_user(db: Database, telegram_user_id: int, *, limit: int = 20)
 
 
 async def current_deadline(db: Database, app: Application, *, calendar=None,
-                           settings: Settings | None = None) -> Deadline:
+                           settings: OfficeSettings | None = None) -> Deadline:
     """The deadline derived now from the receipt date, the stored clock events and the calendar."""
     from storage.handling import deadline_for
 

@@ -219,7 +219,7 @@ class _DoneMarks(_Batcher):
 
 
 class QuestionLogWriter(_Batcher):
-    """``await add(row)`` writes one ``question_log`` row (as built by ``knowledge.service.log_row``)."""
+    """``await add(row)`` writes one ``question_log`` row (as built by ``bot.qa.question_row``)."""
 
     async def add(self, row: dict) -> None:
         await self.submit(row)
@@ -229,3 +229,13 @@ class QuestionLogWriter(_Batcher):
             await s.execute(insert(QuestionLog), list(items))
             await s.commit()
         return [None] * len(items)
+
+
+async def prune_processed_updates(db: Database, before) -> None:
+    """Forget the update ids handled before ``before`` (Telegram re-delivers only recent updates)."""
+    from sqlalchemy import delete
+
+    async with write_lock(db):
+        async with db.session() as s:
+            await s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))
+            await s.commit()

@@ -3,8 +3,6 @@ shipped override file and chinese_calendar (see disclosure/calendar.py for the l
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
 from datetime import date
 from pathlib import Path
@@ -12,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from disclosure.calendar import WorkCalendar, default_calendar, read_override_file
+from disclosure.calendar import WorkCalendar, default_calendar, parse_override_text
 from storage.db import Database
 from storage.models import HolidayOverride, OfficialYear, utcnow
 
@@ -39,6 +37,12 @@ async def official_year_sources(db: Database) -> dict[int, str]:
     return {row.year: row.source for row in rows}
 
 
+def read_override_file(path: str | Path) -> dict[date, tuple[str, str]]:
+    """The overrides of a State Council schedule file (CSV ``date,type,name``, UTF-8); OverrideFileError
+    lists every bad row."""
+    return parse_override_text(Path(path).read_text(encoding="utf-8-sig"))
+
+
 async def import_holidays(db: Database, path: str | Path) -> list[int]:
     """Import a CSV ``date,type,name`` (type = holiday|workday). Every row is validated first
     (OverrideFileError lists all bad rows with their line numbers); then, in one transaction, each
@@ -58,21 +62,3 @@ async def import_holidays(db: Database, path: str | Path) -> list[int]:
         await s.commit()
     log.info("imported official holiday schedule for %s from %s", years, path)
     return years
-
-
-async def recompute_open_deadlines(db: Database) -> list[tuple[str, date | None, date | None]] | None:
-    """Re-derive open applications' deadlines after a calendar change, if the handling service
-    exists. Returns (application number, old due, new due) for those that changed, or None."""
-    try:
-        handling = importlib.import_module("storage.handling")
-    except ModuleNotFoundError as exc:
-        if exc.name != "storage.handling":
-            raise
-        return None
-    func = getattr(handling, "recompute_open_deadlines", None)
-    if func is None:
-        return None
-    result = func(db)
-    if inspect.isawaitable(result):
-        result = await result
-    return list(result or [])

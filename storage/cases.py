@@ -7,15 +7,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.texts import reports as T
 from disclosure.tables import CASE_KINDS, CASE_RESULTS
 from storage.applications import lookup_application
 from storage.db import Database
+from storage.errors import ServiceError
 from storage.models import AuditLog, Case
 
 
-class CaseError(ValueError):
-    """A case operation that cannot be done (message in Chinese, for staff)."""
+class CaseError(ServiceError, ValueError):
+    """A case operation that cannot be done (``code`` + ``params``, see ``storage.errors``)."""
 
 
 async def _application_id(s, ref: str | int | None) -> int | None:
@@ -23,14 +23,14 @@ async def _application_id(s, ref: str | int | None) -> int | None:
         return None
     app = await lookup_application(s, ref)
     if app is None:
-        raise CaseError(T.CASE_ERR_APP.format(ref=str(ref).strip()))
+        raise CaseError("case_application", ref=str(ref).strip())
     return app.id
 
 
 async def add_case(db: Database, kind: str, filed_date: date, *, application: str | int | None = None,
                    note: str | None = None, actor: str = "cli") -> Case:
     if kind not in CASE_KINDS:
-        raise CaseError(T.CASE_ERR_KIND.format(kind=kind, known="、".join(CASE_KINDS)))
+        raise CaseError("case_kind", kind=kind, known=tuple(CASE_KINDS))
     async with db.session() as s:
         app_id = await _application_id(s, application)
         case = Case(kind=kind, filed_date=filed_date, application_id=app_id, note=note)
@@ -44,15 +44,15 @@ async def add_case(db: Database, kind: str, filed_date: date, *, application: st
 
 async def close_case(db: Database, case_id: int, result: str, decided_date: date, *, actor: str = "cli") -> Case:
     if result not in CASE_RESULTS:
-        raise CaseError(T.CASE_ERR_RESULT.format(result=result, known="、".join(CASE_RESULTS)))
+        raise CaseError("case_result", result=result, known=tuple(CASE_RESULTS))
     async with db.session() as s:
         case = await s.get(Case, case_id)
         if case is None:
-            raise CaseError(T.CASE_ERR_NOT_FOUND.format(id=case_id))
+            raise CaseError("case_not_found", id=case_id)
         if case.result is not None:
-            raise CaseError(T.CASE_ERR_CLOSED.format(id=case_id, result=case.result))
+            raise CaseError("case_closed", id=case_id, result=case.result)
         if decided_date < case.filed_date:
-            raise CaseError(T.CASE_ERR_DATE.format(decided=decided_date, filed=case.filed_date))
+            raise CaseError("case_date", decided=decided_date, filed=case.filed_date)
         case.result, case.decided_date = result, decided_date
         s.add(AuditLog(actor=actor, action="case.close", detail=f"case {case_id} {result} on {decided_date}"))
         await s.commit()

@@ -135,6 +135,13 @@ class Database:
             self._liveness = liveness_for(self)
         return self._liveness
 
+    async def ping(self) -> None:
+        """One round trip to the server (health checks); raises when the database is unreachable."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("select 1"))
+
     async def dispose(self) -> None:
         if self._liveness is not None:
             liveness, self._liveness = self._liveness, None

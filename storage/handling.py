@@ -3,8 +3,9 @@
 Every change to an application is an appended ``ApplicationEvent`` (who, when, what). The deadline
 is never stored alone: each service rebuilds the clock events, asks the deadline engine whether the
 new event is allowed *before* writing anything, and then caches the derived ``reply_due`` /
-``original_due`` / ``status`` on the application. An invalid action raises ``HandlingError`` with a
-message for staff and leaves the database untouched.
+``original_due`` / ``status`` on the application. An invalid action raises ``HandlingError`` (a code
+and its parameters, said in Chinese by ``bot.texts.errors``) and leaves the database untouched.
+What the applicant is told is a :class:`Notice` handed to the caller's notifier.
 """
 
 from __future__ import annotations
@@ -19,24 +20,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
-from bot.settings import Settings, get_settings
-from bot.texts import staff as T
 from decimal import Decimal, InvalidOperation
 
 from disclosure.deadlines import (
     AWAITING_FEE, LATE, ON_TIME, EXTENDED, ClockEvent, Deadline, DeadlineError, compute_deadline,
     derivation_fingerprint, validate_event,
 )
+from disclosure.choices import CONSULTATION_PARTIES
 from disclosure.outcomes import OUTCOMES
 from storage.applications import lookup_application
 from storage.calendar import load_calendar
+from storage.config import OfficeSettings, office
 from storage.db import Database
+from storage.errors import ServiceError
 from storage.models import Application, ApplicationEvent, AuditLog, StaffMember
 from storage.staff import get_staff, has_role
 
 log = logging.getLogger(__name__)
 
-Notifier = Callable[[Application, str], Awaitable[bool]]
 AppRef = Application | int | str
 
 CLOCK_KINDS = frozenset({
@@ -48,12 +49,30 @@ FEE_UNPAID_OUTCOME = "other_fee_unpaid"
 MAX_FEE = Decimal("1000000")
 
 
-class HandlingError(Exception):
-    """A staff action that the law or the application's state does not allow (message in Chinese)."""
+class HandlingError(ServiceError):
+    """A staff action that the law or the application's state does not allow (``code`` + ``params``;
+    ``bot.texts.errors.error_text`` says it in Chinese)."""
 
 
 class ReasonRequired(HandlingError):
     """The action is lawful only with a recorded reason (e.g. a consultation longer than 15 WD)."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the applicant is told after an action: ``kind`` names the notice (its Chinese text is in
+    ``bot/texts/staff.py``, rendered by ``bot.notices``), ``params`` fill it."""
+
+    kind: str  # correction, correction_received, lapsed, fee, extension, custom_deadline, closed
+    params: dict
+
+    def __init__(self, kind: str, /, **params) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "params", params)
+
+
+# Sends a notice to the applicant's chat; True when sent. Built by ``bot.notices.applicant_notifier``.
+Notifier = Callable[[Application, Notice], Awaitable[bool]]
 
 
 @dataclass
@@ -73,8 +92,8 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def local_today(settings: Settings | None = None, now: datetime | None = None) -> date:
-    settings = settings or get_settings()
+def local_today(settings: OfficeSettings | None = None, now: datetime | None = None) -> date:
+    settings = office(settings)
     now = now or utcnow()
     return now.astimezone(ZoneInfo(settings.timezone)).date()
 
@@ -91,7 +110,7 @@ async def find_application(db: Database, ref: AppRef) -> Application:
 async def _load(s, ref: AppRef) -> Application:
     app = await lookup_application(s, ref)
     if app is None:
-        raise HandlingError(T.ERR_NOT_FOUND.format(ref=ref if not isinstance(ref, Application) else ref.number))
+        raise HandlingError("not_found", ref=ref if not isinstance(ref, Application) else ref.number)
     return app
 
 
@@ -137,12 +156,12 @@ def status_from(events: Sequence[ClockEvent]) -> str:
     return status
 
 
-def _compute(app: Application, events: Sequence[ClockEvent], calendar, settings: Settings) -> Deadline:
+def _compute(app: Application, events: Sequence[ClockEvent], calendar, settings: OfficeSettings) -> Deadline:
     return compute_deadline(app.receipt_date, list(events), calendar, roll_forward=settings.receipt_roll_forward,
                             consultation_transit_days=settings.consultation_transit_days)
 
 
-def fingerprint(calendar, settings: Settings) -> str:
+def fingerprint(calendar, settings: OfficeSettings) -> str:
     return derivation_fingerprint(calendar, roll_forward=settings.receipt_roll_forward,
                                   consultation_transit_days=settings.consultation_transit_days)
 
@@ -158,7 +177,7 @@ def _cached_timeliness(app: Application, rows: Sequence[ApplicationEvent]) -> st
 
 
 def derive_closed(app: Application, rows: Sequence[ApplicationEvent], calendar,
-                  settings: Settings) -> tuple[str, Deadline | None]:
+                  settings: OfficeSettings) -> tuple[str, Deadline | None]:
     """按时/延期/逾期 of a closed application from its events, with the given calendar."""
     events = clock_events(rows)
     if app.closed_date is not None and not any(e.kind in ("closed", "correction_lapsed") for e in events):
@@ -170,8 +189,8 @@ def derive_closed(app: Application, rows: Sequence[ApplicationEvent], calendar,
     return dl.timeliness or _cached_timeliness(app, rows), dl
 
 
-async def deadline_for(db: Database, app: AppRef, *, calendar=None, settings: Settings | None = None) -> Deadline:
-    settings = settings or get_settings()
+async def deadline_for(db: Database, app: AppRef, *, calendar=None, settings: OfficeSettings | None = None) -> Deadline:
+    settings = office(settings)
     calendar = calendar or await load_calendar(db)
     async with db.session() as s:
         loaded = await _load(s, app)
@@ -191,10 +210,10 @@ class QueueItem:
     days_left: int | None  # None while the clock is stopped (correction, open consultation)
 
 
-async def open_queue(db: Database, today: date, *, settings: Settings | None = None,
+async def open_queue(db: Database, today: date, *, settings: OfficeSettings | None = None,
                      include_closed: bool = False) -> list[QueueItem]:
     """Open applications with their derived deadlines, soonest due first (stopped clocks last)."""
-    settings = settings or get_settings()
+    settings = office(settings)
     calendar = await load_calendar(db)
     async with db.session() as s:
         query = select(Application).order_by(col(Application.id))
@@ -235,19 +254,19 @@ async def _apply(
     reason: str | None = None,
     data: dict | None = None,
     outcome: str | None = None,
-    settings: Settings | None = None,
+    settings: OfficeSettings | None = None,
 ) -> tuple[Application, Deadline, ApplicationEvent]:
     """Validate ``plan`` (old events → new events) with the engine, then append one event row."""
-    settings = settings or get_settings()
+    settings = office(settings)
     calendar = await load_calendar(db)
     async with db.session() as s:
         app = await _load(s, ref)
         if app.status == "closed":
-            raise HandlingError(T.ERR_CLOSED.format(number=app.number))
+            raise HandlingError("closed", number=app.number)
         if on is not None and on < app.receipt_date:
-            raise HandlingError(T.ERR_BEFORE_RECEIPT.format(on=on, received=app.receipt_date))
+            raise HandlingError("before_receipt", on=on, received=app.receipt_date)
         if on is not None and on > local_today(settings):
-            raise HandlingError(T.ERR_FUTURE.format(on=on, today=local_today(settings)))
+            raise HandlingError("future", on=on, today=local_today(settings))
         rows = await _events(s, app.id)
         before_events = clock_events(rows)
         try:
@@ -255,7 +274,7 @@ async def _apply(
             after_events = plan(app, current, before_events)
             new = _compute(app, after_events, calendar, settings)
         except DeadlineError as exc:
-            raise HandlingError(T.ERR_DEADLINE.format(error=exc)) from exc
+            raise HandlingError("deadline_rule", error=str(exc)) from exc
         status = status_from(after_events)
         flagged = [w for w in new.warnings if w not in current.warnings]
         before = {"status": app.status, "reply_due": _iso(app.reply_due), "original_due": _iso(app.original_due)}
@@ -278,7 +297,7 @@ async def _apply(
         if result.rowcount != 1:
             number = app.number
             await s.rollback()
-            raise HandlingError(T.ERR_CONFLICT.format(number=number))
+            raise HandlingError("conflict", number=number)
         s.add(event)
         after = {"status": status, "reply_due": _iso(new.due), "original_due": _iso(new.original_due)}
         if outcome:
@@ -293,13 +312,13 @@ async def _apply(
     return app, new, event
 
 
-async def _notify(notifier: Notifier | None, app: Application, text: str) -> bool | None:
+async def _notify(notifier: Notifier | None, app: Application, notice: Notice) -> bool | None:
     if app.chat_id is None and app.telegram_user_id is None:
         return None
     if notifier is None:
         return False
     try:
-        return bool(await notifier(app, text))
+        return bool(await notifier(app, notice))
     except Exception:  # a failed notice must not undo a recorded, lawful action
         log.exception("could not notify the applicant of %s", app.number)
         return False
@@ -315,66 +334,66 @@ def _append(ev: ClockEvent, validate: bool = True):
 
 async def request_correction(db: Database, app: AppRef, on: date, period_end: date, *, what: str = "",
                              actor: str = "cli", notifier: Notifier | None = None,
-                             settings: Settings | None = None) -> HandlingResult:
+                             settings: OfficeSettings | None = None) -> HandlingResult:
     """补正 (art. 30): one complete notice, within 7 working days of receipt; the clock stops."""
     if period_end <= on:
-        raise HandlingError(T.ERR_PERIOD.format(period_end=period_end, on=on))
+        raise HandlingError("correction_period", period_end=period_end, on=on)
     ev = ClockEvent("correction_requested", on, end=period_end)
     app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, end=period_end, plan=_append(ev),
                                  reason=what or None, data={"what": what} if what else None, settings=settings)
-    text = T.NOTIFY_CORRECTION.format(number=app_.number, what=what or "（详见书面补正告知书）", period_end=period_end)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+    notice = Notice("correction", number=app_.number, what=what, period_end=period_end)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
 
 
 async def receive_correction(db: Database, app: AppRef, on: date, *, actor: str = "cli",
-                             notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
+                             notifier: Notifier | None = None, settings: OfficeSettings | None = None) -> HandlingResult:
     """The corrected application arrived on ``on``: the reply clock restarts from that day."""
     ev = ClockEvent("correction_received", on)
     app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=_append(ev), settings=settings)
-    text = T.NOTIFY_CORRECTION_RECEIVED.format(number=app_.number, due=dl.due)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+    notice = Notice("correction_received", number=app_.number, due=dl.due)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
 
 
 async def correction_lapsed(db: Database, app: AppRef, on: date, *, actor: str = "cli",
-                            notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
+                            notifier: Notifier | None = None, settings: OfficeSettings | None = None) -> HandlingResult:
     """No correction within the period: closed as 申请人无正当理由逾期不补正 (（六）1) — only after a
     correction was requested and its period has ended."""
     ev = ClockEvent("correction_lapsed", on)
 
     def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
         if current.state != "awaiting_correction":
-            raise HandlingError(T.ERR_LAPSE_NO_REQUEST.format(number=app_.number))
+            raise HandlingError("lapse_no_request", number=app_.number)
         if current.correction_due is not None and on <= current.correction_due:
-            raise HandlingError(T.ERR_LAPSE_PERIOD.format(end=current.correction_due, on=on))
+            raise HandlingError("lapse_period", end=current.correction_due, on=on)
         validate_event(current, ev)
         return [*events, ev]
 
     app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=plan,
                                  outcome=LAPSED_OUTCOME, data={"outcome": LAPSED_OUTCOME}, settings=settings)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, T.NOTIFY_LAPSED.format(number=app_.number)))
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, Notice("lapsed", number=app_.number)))
 
 
 def _require_reason_for_long_consultation(app: Application, after: list[ClockEvent], calendar,
-                                          settings: Settings, reason: str | None) -> None:
+                                          settings: OfficeSettings, reason: str | None) -> None:
     """Arts. 32, 34: the third party / agency has 15 working days (plus the configured transit
     allowance); a longer pause is recorded only with a reason."""
     dl = _compute(app, after, calendar, settings)
     over = [p for p in dl.pauses if p.kind == "consultation" and p.over_limit]
     if over and not (reason and reason.strip()):
         p = over[-1]
-        raise ReasonRequired(T.ERR_CONSULT_REASON.format(
-            start=p.start, end=p.end, days=p.working_days, transit=settings.consultation_transit_days, limit=p.limit))
+        raise ReasonRequired("consultation_reason", start=p.start, end=p.end, days=p.working_days,
+                             transit=settings.consultation_transit_days, limit=p.limit)
 
 
 async def start_consultation(db: Database, app: AppRef, kind: str, on: date, *, end: date | None = None,
                              party: str | None = None, reason: str | None = None, actor: str = "cli",
-                             settings: Settings | None = None) -> HandlingResult:
+                             settings: OfficeSettings | None = None) -> HandlingResult:
     """征求意见 of a third party (art. 32) or another agency (art. 34): that time does not count."""
-    settings = settings or get_settings()
-    if kind not in T.CONSULT_PARTIES:
-        raise HandlingError(f"征求意见对象须为 {' / '.join(T.CONSULT_PARTIES)}。")
+    settings = office(settings)
+    if kind not in CONSULTATION_PARTIES:
+        raise HandlingError("consultation_party", party=kind, known=tuple(CONSULTATION_PARTIES))
     if end is not None and end > local_today(settings):
-        raise HandlingError(T.ERR_FUTURE.format(on=end, today=local_today(settings)))
+        raise HandlingError("future", on=end, today=local_today(settings))
     ev = ClockEvent("consultation", on, end=end)
     calendar = await load_calendar(db)
 
@@ -391,9 +410,9 @@ async def start_consultation(db: Database, app: AppRef, kind: str, on: date, *, 
 
 
 async def end_consultation(db: Database, app: AppRef, on: date, *, reason: str | None = None, actor: str = "cli",
-                           settings: Settings | None = None) -> HandlingResult:
+                           settings: OfficeSettings | None = None) -> HandlingResult:
     """The consultation's reply arrived (or its window ended) on ``on``: the clock runs again."""
-    settings = settings or get_settings()
+    settings = office(settings)
     calendar = await load_calendar(db)
 
     def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
@@ -401,11 +420,11 @@ async def end_consultation(db: Database, app: AppRef, on: date, *, reason: str |
             ev = events[i]
             if ev.kind == "consultation" and ev.end is None:
                 if on < ev.on:
-                    raise HandlingError(T.ERR_BEFORE_RECEIPT.format(on=on, received=ev.on))
+                    raise HandlingError("before_receipt", on=on, received=ev.on)
                 after = [*events[:i], ClockEvent("consultation", ev.on, end=on), *events[i + 1:]]
                 _require_reason_for_long_consultation(app_, after, calendar, settings, reason)
                 return after
-        raise HandlingError(T.ERR_NO_CONSULTATION.format(number=app_.number))
+        raise HandlingError("no_consultation", number=app_.number)
 
     app_, dl, row = await _apply(db, app, kind="consultation_ended", actor=actor, on=on, plan=plan,
                                  reason=(reason or "").strip() or None, settings=settings)
@@ -417,28 +436,27 @@ def parse_fee(amount: Decimal | str | int | float) -> Decimal:
     try:
         value = Decimal(str(amount).strip().replace(",", "").removesuffix("元"))
     except (InvalidOperation, ValueError):
-        raise HandlingError(T.ERR_FEE_AMOUNT.format(amount=amount)) from None
+        raise HandlingError("fee_amount", amount=amount) from None
     if not value.is_finite() or value <= 0 or value > MAX_FEE or value != value.quantize(Decimal("0.01")):
-        raise HandlingError(T.ERR_FEE_AMOUNT.format(amount=amount))
+        raise HandlingError("fee_amount", amount=amount)
     return value.quantize(Decimal("0.01"))
 
 
 async def fee_notice(db: Database, app: AppRef, on: date, amount: Decimal | str, *, pay_by: date | None = None,
                      basis: str = "", actor: str = "cli", notifier: Notifier | None = None,
-                     settings: Settings | None = None) -> HandlingResult:
+                     settings: OfficeSettings | None = None) -> HandlingResult:
     """收费通知 (信息处理费管理办法 art. 6): given within the reply period; the applicant pays within
     20 working days; from the notice to the payment the reply period does not run (art. 7)."""
     fee = parse_fee(amount)
     ev = ClockEvent("fee_notice", on, end=pay_by)
     app_, dl, row = await _apply(db, app, kind="fee_notice", actor=actor, on=on, end=pay_by, plan=_append(ev),
                                  reason=basis.strip() or None, data={"amount": str(fee)}, settings=settings)
-    text = T.NOTIFY_FEE.format(number=app_.number, amount=fee, pay_by=dl.fee_due,
-                               basis=basis.strip() or T.FEE_BASIS_DEFAULT)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+    notice = Notice("fee", number=app_.number, amount=fee, pay_by=dl.fee_due, basis=basis.strip())
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
 
 
 async def fee_paid(db: Database, app: AppRef, on: date, *, actor: str = "cli",
-                   settings: Settings | None = None) -> HandlingResult:
+                   settings: OfficeSettings | None = None) -> HandlingResult:
     """The fee was paid on ``on``: the reply period runs again (the days since the notice do not count)."""
     async with db.session() as s:
         loaded = await _load(s, app)
@@ -451,7 +469,7 @@ async def fee_paid(db: Database, app: AppRef, on: date, *, actor: str = "cli",
     return HandlingResult(app_, dl, row)
 
 
-async def resolve_approver(db: Database, settings: Settings, approver: int | str | StaffMember) -> StaffMember:
+async def resolve_approver(db: Database, settings: OfficeSettings, approver: int | str | StaffMember) -> StaffMember:
     """The approving staff member, by Telegram id or name; must hold the ``approver`` role."""
     member: StaffMember | None
     if isinstance(approver, StaffMember):
@@ -463,34 +481,34 @@ async def resolve_approver(db: Database, settings: Settings, approver: int | str
             matches = (await s.execute(select(StaffMember).where(StaffMember.name == str(approver).strip()))).scalars().all()
         member = matches[0] if len(matches) == 1 else None
     if member is None:
-        raise HandlingError(T.ERR_UNKNOWN_APPROVER.format(approver=approver))
+        raise HandlingError("unknown_approver", approver=approver)
     if not has_role(member, "approver"):
-        raise HandlingError(T.ERR_NOT_APPROVER.format(approver=member.name or member.telegram_id))
+        raise HandlingError("not_approver", approver=member.name or member.telegram_id)
     return member
 
 
 async def extend(db: Database, app: AppRef, days: int, approver: int | str | StaffMember, reason: str,
                  on: date, *, actor: str | None = None, notifier: Notifier | None = None,
-                 settings: Settings | None = None) -> HandlingResult:
+                 settings: OfficeSettings | None = None) -> HandlingResult:
     """延期 (art. 33 para. 2): approved by an approver, at most once, at most the regime's days,
     decided no later than the current due date; the applicant is told the new date."""
-    settings = settings or get_settings()
+    settings = office(settings)
     member = await resolve_approver(db, settings, approver)
     if not reason or not reason.strip():
-        raise HandlingError(T.ERR_EXT_REASON)
+        raise HandlingError("reason_missing")
     if not isinstance(days, int) or days <= 0:
-        raise HandlingError(T.ERR_EXT_DAYS)
+        raise HandlingError("ext_days")
     ev = ClockEvent("extension", on, days=days)
 
     def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
         if any(e.kind == "extension" for e in events):
-            raise HandlingError(T.ERR_EXT_TWICE.format(number=app_.number))
+            raise HandlingError("ext_twice", number=app_.number)
         if days > current.base_days:
-            raise HandlingError(T.ERR_EXT_CAP.format(cap=current.base_days, days=days))
+            raise HandlingError("ext_cap", cap=current.base_days, days=days)
         if current.due is None:
-            raise HandlingError(T.ERR_EXT_NO_DUE)
+            raise HandlingError("ext_no_due")
         if on > current.due:
-            raise HandlingError(T.ERR_EXT_LATE.format(due=current.due, on=on))
+            raise HandlingError("ext_late", due=current.due, on=on)
         validate_event(current, ev)
         return [*events, ev]
 
@@ -498,58 +516,58 @@ async def extend(db: Database, app: AppRef, days: int, approver: int | str | Sta
     app_, dl, row = await _apply(db, app, kind="extension", actor=actor or f"tg:{member.telegram_id}", on=on,
                                  days=days, reason=reason.strip(), plan=plan, settings=settings,
                                  data={"approver_id": member.telegram_id, "approver": who})
-    text = T.NOTIFY_EXTENSION.format(number=app_.number, days=days, due=dl.due, reason=reason.strip())
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+    notice = Notice("extension", number=app_.number, days=days, due=dl.due, reason=reason.strip())
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
 
 
 async def set_custom_deadline(db: Database, app: AppRef, new_due: date, reason: str, *, on: date | None = None,
                               actor: str = "cli", notifier: Notifier | None = None,
-                              settings: Settings | None = None) -> HandlingResult:
+                              settings: OfficeSettings | None = None) -> HandlingResult:
     """Art. 35: a reasonable later deadline for excessive but justified requests."""
-    settings = settings or get_settings()
+    settings = office(settings)
     on = on or local_today(settings)
     if not reason or not reason.strip():
-        raise HandlingError(T.ERR_EXT_REASON)
+        raise HandlingError("reason_missing")
     ev = ClockEvent("custom_deadline", on, end=new_due)
     app_, dl, row = await _apply(db, app, kind="custom_deadline", actor=actor, on=on, end=new_due,
                                  reason=reason.strip(), plan=_append(ev), settings=settings)
-    text = T.NOTIFY_CUSTOM_DEADLINE.format(number=app_.number, due=dl.due, reason=reason.strip())
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+    notice = Notice("custom_deadline", number=app_.number, due=dl.due, reason=reason.strip())
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
 
 
 async def close(db: Database, app: AppRef, outcome_code: str, on: date, actor: str = "cli", *,
-                notifier: Notifier | None = None, settings: Settings | None = None) -> HandlingResult:
+                notifier: Notifier | None = None, settings: OfficeSettings | None = None) -> HandlingResult:
     """办结 with exactly one outcome code from ``disclosure.outcomes``.
 
     逾期不补正 only through :func:`correction_lapsed`; 逾期未缴费 only after a recorded fee notice whose
     payment window has ended; never on a future date."""
     if outcome_code not in OUTCOMES:
-        raise HandlingError(T.ERR_OUTCOME.format(code=outcome_code))
+        raise HandlingError("outcome", code=outcome_code)
     if outcome_code == LAPSED_OUTCOME:
-        raise HandlingError(T.ERR_CLOSE_NO_CORRECTION)
+        raise HandlingError("close_no_correction")
     ev = ClockEvent("closed", on)
 
     def plan(app_: Application, current: Deadline, events: list[ClockEvent]) -> list[ClockEvent]:
         if outcome_code == FEE_UNPAID_OUTCOME:
             if current.fee_notice_on is None:
-                raise HandlingError(T.ERR_FEE_NO_NOTICE.format(number=app_.number))
+                raise HandlingError("fee_no_notice", number=app_.number)
             if current.state != AWAITING_FEE:
-                raise HandlingError(T.ERR_FEE_PAID.format(number=app_.number, paid=current.fee_paid_on))
+                raise HandlingError("fee_paid", number=app_.number, paid=current.fee_paid_on)
             if current.fee_due is not None and on <= current.fee_due:
-                raise HandlingError(T.ERR_FEE_WINDOW.format(pay_by=current.fee_due, on=on))
+                raise HandlingError("fee_window", pay_by=current.fee_due, on=on)
         validate_event(current, ev)
         return [*events, ev]
 
     app_, dl, row = await _apply(db, app, kind="closed", actor=actor, on=on, plan=plan,
                                  outcome=outcome_code, data={"outcome": outcome_code}, settings=settings)
-    text = T.NOTIFY_CLOSED.format(number=app_.number, outcome=OUTCOMES[outcome_code].label)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, text))
+    notice = Notice("closed", number=app_.number, outcome=outcome_code)
+    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
 
 
 async def add_note(db: Database, app: AppRef, text: str, *, actor: str = "cli") -> ApplicationEvent:
     """备注: a free-text note in the history; it does not touch the clock."""
     if not text.strip():
-        raise HandlingError(T.USAGE_NOTE)
+        raise HandlingError("note_empty")
     async with db.session() as s:
         loaded = await _load(s, app)
         row = ApplicationEvent(application_id=loaded.id, kind="note", actor=actor, reason=text.strip())
@@ -560,10 +578,10 @@ async def add_note(db: Database, app: AppRef, text: str, *, actor: str = "cli") 
     return row
 
 
-async def recompute_open_deadlines(db: Database, *, settings: Settings | None = None,
+async def recompute_open_deadlines(db: Database, *, settings: OfficeSettings | None = None,
                                    actor: str = "system") -> list[tuple[str, date | None, date | None]]:
     """Re-derive every open deadline (after a holiday import); returns (number, old, new) that changed."""
-    settings = settings or get_settings()
+    settings = office(settings)
     calendar = await load_calendar(db)
     changed: list[tuple[str, date | None, date | None]] = []
     async with db.session() as s:
@@ -589,7 +607,7 @@ async def recompute_open_deadlines(db: Database, *, settings: Settings | None = 
 REFRESH_CHUNK = 2000
 
 
-async def refresh_timeliness(db: Database, *, settings: Settings | None = None, year: int | None = None,
+async def refresh_timeliness(db: Database, *, settings: OfficeSettings | None = None, year: int | None = None,
                              agency: str | None = None, actor: str = "system"
                              ) -> list[tuple[str, str | None, str]]:
     """Re-derive 按时/延期/逾期 (and the cached due dates) of closed applications whose stored figure
@@ -598,7 +616,7 @@ async def refresh_timeliness(db: Database, *, settings: Settings | None = None, 
 
     Only rows with a stale fingerprint are touched (``year``: closed in that year). Returns
     (number, old, new) for the rows whose timeliness changed."""
-    settings = settings or get_settings()
+    settings = office(settings)
     calendar = await load_calendar(db)
     fp = fingerprint(calendar, settings)
     changed: list[tuple[str, str | None, str]] = []

@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.texts import reports as T
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES, codes_for_legacy_row, codes_for_row_2021
 from disclosure.tables import LEGACY_ROWS, ROWS_2021
 from disclosure.validation import parse_date_text
 from storage.applications import ApplicationDraft, DraftError, FieldError, check_receipt_date
+from storage.config import OfficeSettings, office
 from storage.db import Database
+from storage.errors import ServiceError
 from storage.models import Application, ApplicationEvent, AuditLog, NumberCounter
 
 
@@ -67,6 +68,10 @@ COLUMNS: tuple[LedgerColumn, ...] = (
     LedgerColumn("outcome", "办理结果", False, ("答复类型", "处理结果", "outcome"),
                  "见“办理结果”清单；已办结必填"),
 )
+def _header(key: str) -> str:
+    return next(c.header for c in COLUMNS if c.key == key)
+
+
 BY_HEADER: dict[str, LedgerColumn] = {}
 for _c in COLUMNS:
     for _h in (_c.header, *_c.aliases):
@@ -81,11 +86,19 @@ _CHANNEL_ALIASES = {
 }
 
 
-class LedgerError(ValueError):
-    """The whole ledger was refused; ``errors`` = [(row number, message)]."""
+class LedgerProblem(ServiceError):
+    """One bad cell or row of a ledger (``code`` + ``params``, see ``storage.errors``); also a warning."""
 
-    def __init__(self, message: str, errors: list[tuple[int, str]] | None = None) -> None:
-        super().__init__(message)
+
+RowProblems = list[tuple[int, ServiceError]]  # (spreadsheet row number, what is wrong with it)
+
+
+class LedgerError(ServiceError, ValueError):
+    """The whole ledger was refused: a file problem (``code`` + ``params``), or ``code == "ledger_rows"``
+    with ``errors`` = [(row number, problem)] — every bad cell of every row."""
+
+    def __init__(self, code: str, /, errors: RowProblems | None = None, **params) -> None:
+        super().__init__(code, **params)
         self.errors = errors or []
 
 
@@ -98,7 +111,7 @@ class LedgerRow:
 @dataclass
 class ImportResult:
     numbers: list[str]
-    warnings: list[str]
+    warnings: list[LedgerProblem]
 
     @property
     def count(self) -> int:
@@ -178,29 +191,29 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[Any]]]]
                 raise ValueError("unknown text encoding (use UTF-8 or GBK)")
             rows = [(i, list(r)) for i, r in enumerate(csv.reader(io.StringIO(text)), 1)]
         else:
-            raise LedgerError(T.LEDGER_BAD_SUFFIX.format(path=path))
+            raise LedgerError("ledger_suffix", path=path)
     except LedgerError:
         raise
     except Exception as exc:  # unreadable file: one clear message
-        raise LedgerError(T.LEDGER_READ_ERROR.format(path=path, error=exc)) from exc
+        raise LedgerError("ledger_unreadable", path=path, error=exc) from exc
     rows = [(i, r) for i, r in rows if any(c is not None and str(c).strip() for c in r)]
     if not rows:
-        raise LedgerError(T.LEDGER_EMPTY.format(path=path))
+        raise LedgerError("ledger_empty", path=path)
     header_no, header = rows[0]
     return [str(h).strip() if h is not None else "" for h in header], rows[1:]
 
 
-def parse_ledger(path: str | Path, today: date | None = None) -> tuple[list[LedgerRow], list[str]]:
+def parse_ledger(path: str | Path, today: date | None = None) -> tuple[list[LedgerRow], list[LedgerProblem]]:
     """Validate every row; LedgerError listing all bad cells (row numbers) if any."""
     parsed, warnings, errors = _parse(path, today)
     if errors:
-        raise LedgerError(_errors_message(errors), errors)
+        raise LedgerError("ledger_rows", errors)
     return parsed, warnings
 
 
 def _parse(path: str | Path, today: date | None = None
-           ) -> tuple[list[LedgerRow], list[str], list[tuple[int, str]]]:
-    """Every row (valid or not), the warnings, and the (row, message) errors."""
+           ) -> tuple[list[LedgerRow], list[LedgerProblem], RowProblems]:
+    """Every row (valid or not), the warnings, and the (row, problem) errors."""
     if today is None:
         from storage.applications import _now, legal_date
 
@@ -217,55 +230,51 @@ def _parse(path: str | Path, today: date | None = None
     found = {c.key for c in mapping.values()}
     missing = [c.header for c in COLUMNS if c.required and c.key not in found]
     if missing:
-        raise LedgerError(T.LEDGER_MISSING_COLUMNS.format(columns="、".join(missing)))
-    warnings = [T.LEDGER_UNKNOWN_COLUMNS.format(columns="、".join(unknown))] if unknown else []
+        raise LedgerError("ledger_missing_columns", columns=tuple(missing))
+    warnings = [LedgerProblem("ledger_unknown_columns", columns=tuple(unknown))] if unknown else []
     if not body:
-        raise LedgerError(T.LEDGER_EMPTY.format(path=path))
+        raise LedgerError("ledger_empty", path=path)
     outcomes = outcome_lookup()
-    errors: list[tuple[int, str]] = []
+    errors: RowProblems = []
     parsed: list[LedgerRow] = []
     seen_numbers: dict[str, int] = {}
     for row_no, cells in body:
         raw = {spec.key: (cells[i] if i < len(cells) else None) for i, spec in mapping.items()}
         rec = LedgerRow(row_no)
-        errs: list[str] = []
+        errs: list[ServiceError] = []
 
         def text(key: str) -> str:
             v = raw.get(key)
             return "" if v is None else str(v).strip()
 
-        def header_of(key: str) -> str:
-            return next(c.header for c in COLUMNS if c.key == key)
-
         for spec in COLUMNS:
             if spec.required and spec.key in found and not text(spec.key):
-                errs.append(T.ERR_REQUIRED.format(column=spec.header))
+                errs.append(LedgerProblem("required", column=spec.header))
         for key in ("receipt_date", "closed_date", "original_due", "reply_due", "correction_requested",
                     "correction_received", "consultation_start", "consultation_end", "fee_notice", "fee_paid"):
             try:
                 rec.values[key] = parse_date(raw.get(key))
             except (ValueError, OverflowError):
-                errs.append(T.ERR_DATE.format(column=header_of(key), value=raw.get(key)))
+                errs.append(LedgerProblem("date", column=_header(key), value=raw.get(key)))
                 rec.values[key] = None
         if text("applicant_type"):
             v = _choice(text("applicant_type"), APPLICANT_TYPES, _APPLICANT_ALIASES)
             if v is None:
-                errs.append(T.ERR_CHOICE.format(column="申请人类型", value=text("applicant_type"),
-                                                known="、".join(APPLICANT_TYPES.values())))
+                errs.append(LedgerProblem("choice", column=_header("applicant_type"), value=text("applicant_type"),
+                                          known=tuple(APPLICANT_TYPES.values())))
             rec.values["applicant_type"] = v
         if text("channel"):
             v = _choice(text("channel"), CHANNELS, _CHANNEL_ALIASES)
             if v is None:
-                errs.append(T.ERR_CHOICE.format(column="申请渠道", value=text("channel"),
-                                                known="、".join(CHANNELS.values())))
+                errs.append(LedgerProblem("choice", column=_header("channel"), value=text("channel"),
+                                          known=tuple(CHANNELS.values())))
             rec.values["channel"] = v
         oc = text("outcome")
         rec.values["outcome"] = None
         if oc:
             code = outcomes.get(oc) or outcomes.get(_strip_numbering(oc))
             if code is None:
-                errs.append(T.ERR_CHOICE.format(column="办理结果", value=oc,
-                                                known="见模板“办理结果”清单"))
+                errs.append(LedgerProblem("outcome_choice", column=_header("outcome"), value=oc))
             rec.values["outcome"] = code
         ext = text("extended").lower()
         if ext in _YES:
@@ -273,16 +282,16 @@ def _parse(path: str | Path, today: date | None = None
         elif ext in _NO:
             rec.values["extended"] = False
         else:
-            errs.append(T.ERR_CHOICE.format(column="是否延期", value=ext, known="是、否"))
+            errs.append(LedgerProblem("choice", column=_header("extended"), value=ext, known=("是", "否")))
         days = text("extension_days")
         rec.values["extension_days"] = None
         if days:
             try:
                 rec.values["extension_days"] = int(float(days))
             except ValueError:
-                errs.append(T.ERR_BAD_INT.format(column="延期工作日数", value=days))
+                errs.append(LedgerProblem("integer", column=_header("extension_days"), value=days))
         elif rec.values.get("extended"):
-            errs.append(T.ERR_EXTENSION_DAYS_MISSING)
+            errs.append(LedgerProblem("extension_days_missing"))
         rec.values["fee_amount"] = text("fee_amount") or None
         rec.values["name"] = text("name")
         rec.values["description"] = text("description") or "（历史台账导入）"
@@ -293,43 +302,38 @@ def _parse(path: str | Path, today: date | None = None
                 ApplicationDraft.build(applicant_type=rec.values["applicant_type"], name=rec.values["name"],
                                        description=rec.values["description"], phone=rec.values["phone"])
             except DraftError as exc:
-                errs += [m for _f, m in exc.errors]
+                errs += [error for _f, error in exc.errors]
         if rec.values.get("receipt_date"):
             try:
                 check_receipt_date(rec.values["receipt_date"], today)
             except FieldError as exc:
-                errs.append(str(exc))
+                errs.append(exc)
         closed_day = rec.values.get("closed_date")
         if closed_day and closed_day > today:
-            errs.append(T.ERR_CLOSED_FUTURE.format(closed=closed_day, today=today))
+            errs.append(LedgerProblem("closed_future", closed=closed_day, today=today))
         number = text("number")
         if number.endswith(".0") and number[:-2].isdigit():
             number = number[:-2]
         rec.values["number"] = number or None
         if number:
             if number in seen_numbers:
-                errs.append(T.ERR_DUPLICATE_NUMBER.format(number=number, other=seen_numbers[number]))
+                errs.append(LedgerProblem("duplicate_number", number=number, other=seen_numbers[number]))
             seen_numbers.setdefault(number, row_no)
         receipt, closed = rec.values.get("receipt_date"), rec.values.get("closed_date")
         if closed and not rec.values["outcome"] and not oc:
-            errs.append(T.ERR_CLOSED_NO_OUTCOME)
+            errs.append(LedgerProblem("closed_no_outcome"))
         if oc and not closed and raw.get("closed_date") in (None, ""):
-            errs.append(T.ERR_OUTCOME_NO_CLOSED)
+            errs.append(LedgerProblem("outcome_no_closed"))
         if receipt and closed and closed < receipt:
-            errs.append(T.ERR_CLOSED_BEFORE_RECEIPT.format(closed=closed, receipt=receipt))
+            errs.append(LedgerProblem("closed_before_receipt", closed=closed, receipt=receipt))
         od, rd = rec.values.get("original_due"), rec.values.get("reply_due")
         if receipt and od and od < receipt:
-            errs.append(T.ERR_DUE_BEFORE_RECEIPT.format(due=od, receipt=receipt))
+            errs.append(LedgerProblem("due_before_receipt", due=od, receipt=receipt))
         if od and rd and rd < od:
-            errs.append(T.ERR_EXTENDED_DUE.format(due=rd, original=od))
+            errs.append(LedgerProblem("extended_due", due=rd, original=od))
         errors += [(row_no, e) for e in errs]
         parsed.append(rec)
     return parsed, warnings, errors
-
-
-def _errors_message(errors: list[tuple[int, str]]) -> str:
-    details = "\n".join(T.LEDGER_ROW_ERROR.format(row=r, message=m) for r, m in errors)
-    return T.LEDGER_ROW_ERRORS.format(count=len(errors), details=details)
 
 
 def _row_events(v: dict) -> list:
@@ -350,35 +354,37 @@ def _row_events(v: dict) -> list:
     return events
 
 
-def _derive(rows: list[LedgerRow], calendar, settings) -> list[tuple[int, str]]:
+def _derive(rows: list[LedgerRow], calendar, settings) -> RowProblems:
     """Replay each row's events with the deadline engine (the same rules as the handling services):
     compute missing 答复期限 / 延期后答复期限, check typed ones, derive 按时/延期/逾期."""
     from disclosure.deadlines import ClockEvent, DeadlineError, compute_deadline
 
-    errors: list[tuple[int, str]] = []
+    errors: RowProblems = []
     for rec in rows:
         v = rec.values
-        errs: list[str] = []
+        errs: list[ServiceError] = []
         events = _row_events(v)
         if v.get("correction_received") and not v.get("correction_requested"):
-            errs.append(T.ERR_NEEDS.format(column="收到补正日期", needs="补正告知日期"))
+            errs.append(LedgerProblem("needs", column=_header("correction_received"),
+                                      needs=_header("correction_requested")))
         if v.get("fee_paid") and not v.get("fee_notice"):
-            errs.append(T.ERR_NEEDS.format(column="缴费日期", needs="收费通知日期"))
+            errs.append(LedgerProblem("needs", column=_header("fee_paid"), needs=_header("fee_notice")))
         if v.get("consultation_end") and not v.get("consultation_start"):
-            errs.append(T.ERR_NEEDS.format(column="征求意见结束日期", needs="征求意见开始日期"))
+            errs.append(LedgerProblem("needs", column=_header("consultation_end"),
+                                      needs=_header("consultation_start")))
         if v["outcome"] == "other_no_correction" and not v.get("correction_requested"):
-            errs.append(T.ERR_NEEDS.format(column="办理结果“逾期不补正”", needs="补正告知日期"))
+            errs.append(LedgerProblem("outcome_needs", outcome=v["outcome"], needs=_header("correction_requested")))
         if v["outcome"] == "other_fee_unpaid" and not v.get("fee_notice"):
-            errs.append(T.ERR_NEEDS.format(column="办理结果“逾期未缴纳信息处理费”", needs="收费通知日期"))
+            errs.append(LedgerProblem("outcome_needs", outcome=v["outcome"], needs=_header("fee_notice")))
         if v.get("fee_amount") and not v.get("fee_paid"):
-            errs.append(T.ERR_NEEDS.format(column="收费金额（元）", needs="缴费日期"))
+            errs.append(LedgerProblem("needs", column=_header("fee_amount"), needs=_header("fee_paid")))
         if v.get("fee_amount"):
             from storage.handling import HandlingError, parse_fee
 
             try:
                 v["fee_amount"] = str(parse_fee(v["fee_amount"]))
             except HandlingError as exc:
-                errs.append(str(exc))
+                errs.append(exc)
         if errs:
             errors += [(rec.row, e) for e in errs]
             continue
@@ -398,13 +404,13 @@ def _derive(rows: list[LedgerRow], calendar, settings) -> list[tuple[int, str]]:
                 closing = [ClockEvent(kind, v["closed_date"])]
             final = deadline(events + closing)
         except DeadlineError as exc:
-            errors.append((rec.row, T.ERR_DEADLINE.format(error=exc)))
+            errors.append((rec.row, LedgerProblem("deadline_rule", error=str(exc))))
             continue
-        for key, computed, header in (("original_due", extended.original_due, "答复期限"),
-                                      ("reply_due", extended.due, "延期后答复期限")):
+        for key, computed in (("original_due", extended.original_due), ("reply_due", extended.due)):
             typed = v.get(key)
             if typed is not None and computed is not None and typed != computed:
-                errors.append((rec.row, T.ERR_DUE_MISMATCH.format(column=header, typed=typed, computed=computed)))
+                errors.append((rec.row, LedgerProblem("due_mismatch", column=_header(key), typed=typed,
+                                                      computed=computed)))
             v[key] = computed if computed is not None else typed
         if v["reply_due"] is None:
             v["reply_due"] = v["original_due"]
@@ -414,29 +420,23 @@ def _derive(rows: list[LedgerRow], calendar, settings) -> list[tuple[int, str]]:
 
 
 async def import_ledger(db: Database, path: str | Path, *, agency: str | None = None,
-                        actor: str = "cli") -> ImportResult:
+                        actor: str = "cli", settings: OfficeSettings | None = None) -> ImportResult:
     """Validate, then insert every row in one transaction (nothing is stored on any error)."""
-    from bot.settings import get_settings
     from storage.handling import fingerprint
 
-    settings = get_settings()
+    settings = office(settings)
     rows, warnings, errors = _parse(path)
     if agency is None:
         agency = settings.home_agency or ""
-    try:
-        from storage.calendar import load_calendar
+    from storage.calendar import load_calendar
 
-        calendar = await load_calendar(db)
-    except ModuleNotFoundError:  # pragma: no cover - calendar storage always ships
-        from disclosure.calendar import default_calendar
-
-        calendar = default_calendar()
+    calendar = await load_calendar(db)
     bad_rows = {r for r, _ in errors}
     errors = sorted(errors + _derive([r for r in rows if r.row not in bad_rows], calendar, settings),
                     key=lambda e: e[0])
     fp = fingerprint(calendar, settings)
     if errors:
-        raise LedgerError(_errors_message(errors), errors)
+        raise LedgerError("ledger_rows", errors)
     numbers: list[str] = []
     async with db.session() as s:
         given = [r.values["number"] for r in rows if r.values["number"]]
@@ -444,10 +444,11 @@ async def import_ledger(db: Database, path: str | Path, *, agency: str | None = 
             existing = set((await s.execute(
                 select(Application.number).where(col(Application.number).in_(given),
                                                  col(Application.agency) == agency))).scalars())
-            clashes = [(r.row, T.ERR_DUPLICATE_NUMBER.format(number=r.values["number"], other="-"))
-                       for r in rows if r.values["number"] in existing]
+            clashes: RowProblems = [
+                (r.row, LedgerProblem("duplicate_number", number=r.values["number"], other="-"))
+                for r in rows if r.values["number"] in existing]
             if clashes:
-                raise LedgerError(_errors_message(clashes), clashes)
+                raise LedgerError("ledger_rows", clashes)
         counters: dict[int, NumberCounter] = {}
         for rec in rows:
             v = rec.values
@@ -497,7 +498,7 @@ def write_template(path: str | Path) -> Path:
             csv.writer(fh).writerow(headers)
         return path
     if path.suffix.lower() != ".xlsx":
-        raise LedgerError(T.LEDGER_BAD_SUFFIX.format(path=path))
+        raise LedgerError("ledger_suffix", path=path)
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

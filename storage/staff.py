@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from bot.settings import Settings
+from storage.config import OfficeSettings
 from storage.db import Database
+from storage.errors import ServiceError
 from storage.models import AuditLog, StaffMember
 
 ROLES = ("handler", "approver", "admin")
@@ -35,8 +36,8 @@ class PermissionDenied(Exception):
         self.action = action
 
 
-class StaffError(ValueError):
-    """Invalid staff-management input (unknown role, unknown member)."""
+class StaffError(ServiceError, ValueError):
+    """Invalid staff-management input (unknown role, unknown member): ``code`` + ``params``."""
 
 
 def parse_roles(raw: str | None) -> set[str]:
@@ -58,11 +59,11 @@ def has_role(member: StaffMember | None, role: str) -> bool:
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise StaffError(f"未知角色 {role!r}，可用：{', '.join(ROLES)}")
+        raise StaffError("staff_role", role=role, known=ROLES)
     return role
 
 
-async def get_staff(db: Database, settings: Settings, user_id: int | None) -> StaffMember | None:
+async def get_staff(db: Database, settings: OfficeSettings, user_id: int | None) -> StaffMember | None:
     """The staff member for ``user_id`` (env admins included), or None for a citizen."""
     if user_id is None:
         return None
@@ -83,7 +84,7 @@ async def audit(db: Database, actor: str | None, action: str, *, allowed: bool =
         await s.commit()
 
 
-async def require_role(db: Database, settings: Settings, user_id: int | None, role: str,
+async def require_role(db: Database, settings: OfficeSettings, user_id: int | None, role: str,
                        *, action: str = "") -> StaffMember:
     """The caller as a staff member holding ``role``; otherwise audit the refusal and raise."""
     _check_role(role)
@@ -124,7 +125,7 @@ async def remove_staff(db: Database, telegram_id: int, *, role: str | None = Non
     async with db.session() as s:
         member = await s.get(StaffMember, telegram_id)
         if member is None:
-            raise StaffError(f"工作人员 {mask_id(telegram_id)} 不存在")
+            raise StaffError("staff_not_found", id=mask_id(telegram_id))
         before = member.roles
         remaining = parse_roles(member.roles) - {role} if role else set()
         if remaining:
@@ -146,7 +147,7 @@ class StaffEntry:
     blocked_bot: bool
 
 
-async def list_staff(db: Database, settings: Settings) -> list[StaffEntry]:
+async def list_staff(db: Database, settings: OfficeSettings) -> list[StaffEntry]:
     async with db.session() as s:
         rows = {m.telegram_id: m for m in (await s.execute(select(StaffMember))).scalars().all()}
     entries: list[StaffEntry] = []
@@ -161,7 +162,7 @@ async def list_staff(db: Database, settings: Settings) -> list[StaffEntry]:
     return entries
 
 
-async def staff_recipients(db: Database, settings: Settings, role: str = "handler") -> list[int]:
+async def staff_recipients(db: Database, settings: OfficeSettings, role: str = "handler") -> list[int]:
     """Telegram ids of everyone who holds ``role`` (blocked members included: they may unblock)."""
     return [e.telegram_id for e in await list_staff(db, settings)
             if has_role(StaffMember(telegram_id=e.telegram_id, roles=",".join(e.roles)), role)]

@@ -6,16 +6,14 @@ Public API:
   do not add up, naming the rows)
 - ``await year_aggregates(db, year) -> Aggregates``
 - ``await live_stats(db, today) -> dict`` (the chat's /stats)
-- ``await report_bundle(db, year, out_dir) -> ReportBundle`` (the chat's /report: text + xlsx, docx, png)
+
+The files (xlsx, docx, md, png) are written by ``bot/exports.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from decimal import Decimal, InvalidOperation
 
 from disclosure.tables import CASES_BY, Aggregates, ReportTables, build_tables, layout_for_year
+from storage.config import OfficeSettings, office
 from storage.db import Database
 from storage.models import Application, ApplicationEvent, Case, QuestionLog
 
@@ -41,11 +40,12 @@ def timeliness_expr():
     return func.coalesce(A.timeliness, literal("late"))
 
 
-async def refresh(db: Database, year: int, agency: str | None = None) -> None:
+async def refresh(db: Database, year: int, agency: str | None = None,
+                  settings: OfficeSettings | None = None) -> None:
     """Re-derive the timeliness of the year's closings that were derived with another calendar."""
     from storage.handling import refresh_timeliness
 
-    await refresh_timeliness(db, year=year, agency=agency)
+    await refresh_timeliness(db, year=year, agency=agency, settings=settings)
 
 
 def _agency(agency: str | None):
@@ -120,23 +120,22 @@ async def year_aggregates(db: Database, year: int, agency: str | None = None,
         return await _aggregates(conn, year, agency, cases_by)
 
 
-def _cases_by(cases_by: str | None) -> str:
+def _cases_by(cases_by: str | None, settings: OfficeSettings | None) -> str:
     if cases_by is None:
-        from bot.settings import get_settings
-
-        cases_by = get_settings().cases_count_by
+        cases_by = office(settings).cases_count_by
     if cases_by not in CASES_BY:
         raise ValueError(f"cases_by must be one of {', '.join(CASES_BY)}")
     return cases_by
 
 
 async def build_report(db: Database, year: int, fmt: str | None = None, agency: str | None = None,
-                       cases_by: str | None = None) -> ReportTables:
+                       cases_by: str | None = None, settings: OfficeSettings | None = None) -> ReportTables:
     """The year's official tables in layout ``fmt`` ("2021", "2019", "legacy"; default: the layout of
-    that report year), checked. Timeliness is re-derived first where the calendar changed."""
-    await refresh(db, year, agency)
+    that report year), checked. Timeliness is re-derived first where the calendar changed;
+    ``cases_by`` defaults to ``settings.cases_count_by``."""
+    await refresh(db, year, agency, settings)
     async with db.engine.connect() as conn:
-        agg = await _aggregates(conn, year, agency, _cases_by(cases_by))
+        agg = await _aggregates(conn, year, agency, _cases_by(cases_by, settings))
     return build_tables(agg, fmt or layout_for_year(year))
 
 
@@ -147,14 +146,15 @@ def _utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-async def live_stats(db: Database, today: date, agency: str | None = None) -> dict[str, Any]:
+async def live_stats(db: Database, today: date, agency: str | None = None,
+                     settings: OfficeSettings | None = None) -> dict[str, Any]:
     """Short live summary for staff: open, due this week, overdue, on-time rate this year,
     unanswered questions this month. "This week" = today through Sunday."""
     week_end = today + timedelta(days=6 - today.weekday())
     year_start = date(today.year, 1, 1)
     # open as of ``today`` (so the summary can also be asked for a past day)
     is_open = and_(A.receipt_date <= today, or_(A.closed_date.is_(None), A.closed_date > today))
-    await refresh(db, today.year, agency)
+    await refresh(db, today.year, agency, settings)
     async with db.engine.connect() as conn:
         row = (await conn.execute(
             select(
@@ -191,33 +191,3 @@ async def live_stats(db: Database, today: date, agency: str | None = None) -> di
         "on_time_rate": ((on_time + extended) / closed) if closed else None,
         "unanswered_questions_this_month": int(unanswered),
     }
-
-
-@dataclass
-class ReportBundle:
-    """What the chat's /report sends: the readable Table 三 message and the files."""
-
-    tables: ReportTables
-    text: str
-    files: list[Path]  # .xlsx, .docx, .png (in that order)
-
-
-async def report_bundle(db: Database, year: int, out_dir: str | Path, fmt: str | None = None) -> ReportBundle:
-    """Build, check and render the year's report (layout of that year unless ``fmt`` is given);
-    the rendering runs in a worker thread."""
-    from bot.texts.reports import format_table3_message
-    from disclosure.render import to_markdown, write
-
-    fmt = fmt or layout_for_year(year)
-    tables = await build_report(db, year, fmt)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-
-    def render_all() -> list[Path]:
-        stem = f"政府信息公开统计表_{year}_{fmt}"
-        return [write(tables, out / f"{stem}.xlsx"), write(tables, out / f"{stem}.docx"),
-                write(tables, out / f"申请情况图_{year}.png")]
-
-    files = await asyncio.to_thread(render_all)
-    text = to_markdown(tables) if fmt == "legacy" else format_table3_message(tables)
-    return ReportBundle(tables, text, files)

@@ -62,6 +62,7 @@ async def submit(args) -> None:
 
 async def scan(args) -> None:
     import storage.reminders as R
+    from bot.reminders import run_reminder_scan
     from bot.settings import get_settings
     from storage.db import open_database
 
@@ -89,7 +90,7 @@ async def scan(args) -> None:
     now = datetime.fromisoformat(args.now)
     _wait_for(args.go)
     try:
-        result = await R.run_reminder_scan(db, now, sender, settings, pace=0, per_chat_interval=0)
+        result = await run_reminder_scan(db, now, sender, settings, pace=0, per_chat_interval=0)
     finally:
         await db.dispose()
     print(json.dumps(result.to_json(), ensure_ascii=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import chinese_calendar
 import pytest
@@ -18,9 +19,10 @@ from disclosure.calendar import (
     missing_next_year,
     statutory_holidays,
     parse_override_rows,
-    read_override_file,
-    OVERRIDES_FILE,
 )
+from storage.calendar import read_override_file
+
+OVERRIDES_FILE = Path(__file__).resolve().parent.parent / "disclosure" / "data" / "holiday_overrides.csv"
 
 PACKAGE = WorkCalendar()
 

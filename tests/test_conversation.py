@@ -38,8 +38,8 @@ def test_follow_up_rewrites():
 
 @pytest.fixture
 async def kb_chat(db):
-    from knowledge.ingest import ingest_paths
-    from knowledge.service import QAService
+    from bot.qa import ingest_paths
+    from bot.qa import QAService
     from bot.settings import Settings
 
     await ingest_paths(db, sorted(HELDOUT.iterdir()))

@@ -5,6 +5,7 @@ import warnings
 import pytest
 from typer.testing import CliRunner
 
+from bot import exports
 from disclosure import render
 from disclosure.tables import (
     COLUMNS, LEGACY_ROWS, TABLE3_NOTE, TABLE4_KEYS, compute_report, data_rows,
@@ -38,7 +39,7 @@ def _merged(ws) -> set[str]:
 def test_xlsx_table3_and_table4_cell_by_cell(tmp_path, t2021):
     from openpyxl import load_workbook
 
-    path = render.write(t2021, tmp_path / "r.xlsx")
+    path = exports.write(t2021, tmp_path / "r.xlsx")
     wb = load_workbook(path)
     assert wb.sheetnames == ["表三", "表四"]
     ws = wb["表三"]
@@ -72,7 +73,7 @@ def test_xlsx_2019_has_single_other_row(tmp_path):
     from openpyxl import load_workbook
 
     t = compute_report(2025, "2019", sy.records(), sy.case_records())
-    ws = load_workbook(render.write(t, tmp_path / "r.xlsx"))["表三"]
+    ws = load_workbook(exports.write(t, tmp_path / "r.xlsx"))["表三"]
     labels = [ws.cell(r, 2).value for r in range(6, 6 + 23)]
     assert "（六）其他处理" in labels
     row = 6 + labels.index("（六）其他处理")
@@ -83,7 +84,7 @@ def test_xlsx_legacy_cell_by_cell(tmp_path):
     from openpyxl import load_workbook
 
     t = compute_report(2025, "legacy", sy.records(), sy.case_records())
-    ws = load_workbook(render.write(t, tmp_path / "r.xlsx"))["统计表"]
+    ws = load_workbook(exports.write(t, tmp_path / "r.xlsx"))["统计表"]
     assert [ws.cell(3, c).value for c in (1, 2, 3)] == ["统计指标", "单位", "统计数"]
     for i, r in enumerate(LEGACY_ROWS):
         label, unit, value = (ws.cell(4 + i, c).value for c in (1, 2, 3))
@@ -95,7 +96,7 @@ def test_xlsx_legacy_cell_by_cell(tmp_path):
 def test_docx_tables_cell_by_cell(tmp_path, t2021):
     from docx import Document
 
-    doc = Document(str(render.write(t2021, tmp_path / "r.docx")))
+    doc = Document(str(exports.write(t2021, tmp_path / "r.docx")))
     t3, t4 = doc.tables
     assert t3.cell(0, 0).text == TABLE3_NOTE and t3.cell(2, 2).text == TABLE3_NOTE  # merged block
     assert t3.cell(0, 3).text == t3.cell(0, 9).text == "申请人情况"
@@ -112,7 +113,7 @@ def test_docx_tables_cell_by_cell(tmp_path, t2021):
 
 
 def test_markdown(tmp_path, t2021):
-    text = render.write(t2021, tmp_path / "r.md").read_text(encoding="utf-8")
+    text = exports.write(t2021, tmp_path / "r.md").read_text(encoding="utf-8")
     assert "| 一、本年新收政府信息公开申请数量 | 5 | 2 | 1 | 1 | 1 | 1 | 11 |" in text
     assert "| 　　4.保护第三方合法权益 | 1 | 1 | 0 | 0 | 0 | 0 | 2 |" in text
     assert "| 1 | 0 | 0 | 1 | 2 | 0 | 0 | 0 | 1 | 1 | 0 | 1 | 0 | 0 | 1 |" in text
@@ -124,20 +125,20 @@ def test_markdown(tmp_path, t2021):
 
 
 def test_chart_png_renders_chinese_without_missing_glyphs(tmp_path, t2021):
-    assert render.chinese_font_path() is not None
+    assert exports.chinese_font_path() is not None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        path = render.render_chart(t2021, tmp_path / "c.png")
+        path = exports.render_chart(t2021, tmp_path / "c.png")
     assert not [w for w in caught if "missing from" in str(w.message)], [str(w.message) for w in caught]
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     # plain-dict input works too (no outcomes -> placeholder text)
-    render.render_chart({"year": 2030, "received_by_month_channel": {"online": [1] * 12}}, tmp_path / "d.png")
+    exports.render_chart({"year": 2030, "received_by_month_channel": {"online": [1] * 12}}, tmp_path / "d.png")
 
 
 def test_unknown_suffix_is_refused(tmp_path, t2021):
     with pytest.raises(ValueError, match=".pdf"):
-        render.write(t2021, tmp_path / "r.pdf")
+        exports.write(t2021, tmp_path / "r.pdf")
 
 
 def test_cli_report_json_and_files(db_url, tmp_path):

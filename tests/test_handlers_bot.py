@@ -54,6 +54,19 @@ async def test_user_who_blocked_the_bot_is_recorded_not_fatal(db):
     assert "/apply" in chat.last()
 
 
+async def test_a_blocked_bot_is_recorded_for_staff_only(db):
+    """The same record as the reminder scan (storage.staff.mark_blocked): an admin named only in
+    GONGKAI_STAFF_IDS gets a row for it; a citizen who blocks the bot leaves nothing behind."""
+    chat = Chat(db, settings=Settings(home_agency="济宁市科学技术局", bot_token="4242:TEST", staff_ids=[9]))
+    chat.session.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", times=2)
+    await chat.say("/help", user=9)
+    await chat.say("/help", user=8)
+    async with db.session() as s:
+        admin, citizen = await s.get(StaffMember, 9), await s.get(StaffMember, 8)
+    assert admin is not None and admin.blocked_bot is True and admin.roles == ""
+    assert citizen is None
+
+
 async def test_database_failure_gives_a_polite_answer_and_keeps_the_form(db, monkeypatch):
     chat = Chat(db)
     await chat.say("/apply")
@@ -165,7 +178,7 @@ async def test_update_claims_group_commit_and_duplicates_in_one_batch(db):
 async def test_question_log_writer_batches_concurrent_rows(db):
     import asyncio
 
-    from knowledge.service import log_row
+    from bot.qa import log_row
     from knowledge.types import Answer
     from storage.batching import QuestionLogWriter
     from storage.models import QuestionLog

@@ -109,8 +109,8 @@ async def test_no_qa_service_is_polite(db):
 
 async def test_real_qa_service_answers_and_logs_channel_telegram(db):
     report = REPORTS_DIR / "jining-kejiju-2018.txt"
-    from knowledge.ingest import ingest_paths
-    from knowledge.service import QAService
+    from bot.qa import ingest_paths
+    from bot.qa import QAService
 
     await ingest_paths(db, [report])
     qa = await QAService.load(db, home_agency="济宁市科学技术局")

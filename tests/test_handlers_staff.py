@@ -13,7 +13,11 @@ from aiogram.types import CallbackQuery, Chat, Message, Update, User
 from sqlmodel import select
 
 from bot.settings import Settings
-from handlers.staff import StaffCb, get_router
+from bot.texts import common as C
+from handlers.staff import (
+    CardCb, CloseCb, ConsultCb, ConsultEndCb, ConsultPartyCb, CorrectionCb, CorrectionLapsedCb, CorrectionPeriodCb,
+    CorrectionReceivedCb, ExtendCb, ExtendDaysCb, NoteCb, OutcomeCb, OutcomeConfirmCb, get_router,
+)
 from storage import handling as H
 from storage.models import Application, ApplicationEvent, AuditLog
 from storage.staff import add_staff
@@ -135,10 +139,16 @@ async def test_citizen_commands_refused_and_audited(db, settings, app, today):
     assert [a.actor for a in await audits(db)] == [f"tg:{CITIZEN}", f"tg:{CITIZEN}"]
 
 
-@pytest.mark.parametrize("data", ["outok:{id}:open", "corr_lap:{id}:", "consp:{id}:agency", "card:{id}:"])
-async def test_forged_callback_from_citizen_changes_nothing(db, settings, app, today, data):
+@pytest.mark.parametrize("button", [
+    lambda app_id: OutcomeConfirmCb(app=app_id, outcome="open").pack(),
+    lambda app_id: CorrectionLapsedCb(app=app_id).pack(),
+    lambda app_id: ConsultPartyCb(app=app_id, party="agency").pack(),
+    lambda app_id: CardCb(app=app_id).pack(),
+    lambda app_id: f"st:outok:{app_id}:open",  # the single-class format of earlier versions
+])
+async def test_forged_callback_from_citizen_changes_nothing(db, settings, app, today, button):
     chat = Chatter(db, settings)
-    await chat.press(CITIZEN, "st:" + data.format(id=app.id))
+    await chat.press(CITIZEN, button(app.id))
     alert = chat.session.alerts()[-1]
     assert alert.show_alert and "仅限" in alert.text
     assert chat.session.sent() == []  # not even the card
@@ -156,9 +166,38 @@ async def test_malformed_staff_callback_refused(db, settings, app, today):
     assert "仅限" in chat.session.alerts()[-1].text and len(await audits(db)) == 1
 
 
+@pytest.mark.parametrize("data", [
+    "st-outok:{id}:granted",  # no such outcome code
+    "st-corp:{id}:0", "st-corp:{id}:36600", "st-extd:{id}:99",  # periods outside what the buttons offer
+    "st-consp:{id}:court",  # no such consultation party
+    "st-card:{id}:extra", "st-card:x", "st:card:{id}:",  # wrong shape, the old format
+])
+async def test_data_no_button_accepts_is_stale_for_staff_and_changes_nothing(db, settings, app, today, data):
+    chat = Chatter(db, settings)
+    await chat.press(APPROVER, data.format(id=app.id))
+    alert = chat.session.alerts()[-1]
+    assert alert.show_alert and alert.text == C.STALE_BUTTON
+    assert chat.session.sent() == [] and (await reload(db, app)).status == "open"
+    assert [a.action for a in await audits(db)] == ["button:malformed"]
+
+
+async def test_every_staff_button_checks_the_role_it_declares(db, settings, app, today):
+    """A citizen is refused by every button; a handler by the approver's buttons only."""
+    from handlers.staff import BUTTONS
+
+    for handler, button, role in BUTTONS:
+        fields = {"app": app.id, "days": 5, "party": "agency", "outcome": "open"}
+        data = button(**{k: v for k, v in fields.items() if k in button.model_fields}).pack()
+        for user in (CITIZEN, HANDLER):
+            chat = Chatter(db, settings)
+            await chat.press(user, data)
+            refused = [a for a in chat.session.alerts() if "仅限" in (a.text or "")]
+            assert bool(refused) == (user == CITIZEN or role == "approver"), (button.__name__, user)
+
+
 async def test_handler_cannot_extend(db, settings, app, today):
     chat = Chatter(db, settings)
-    await chat.press(HANDLER, StaffCb(a="extd", app=app.id, v="10").pack())
+    await chat.press(HANDLER, ExtendDaysCb(app=app.id, days=10).pack())
     assert "仅限" in chat.session.alerts()[-1].text
     await chat.say(HANDLER, "理由")  # no state was set: nothing happens
     assert (await reload(db, app)).reply_due is None
@@ -174,47 +213,47 @@ async def test_whole_life_in_chat(db, settings, app, today):
     assert "110101199003071234" in card and "13800138000" in card and "2026-12-21" in card
 
     # 补正: period, then what to supply; the applicant is told exactly that
-    await chat.press(HANDLER, StaffCb(a="corr", app=app.id).pack())
-    await chat.press(HANDLER, StaffCb(a="corp", app=app.id, v="15").pack())
+    await chat.press(HANDLER, CorrectionCb(app=app.id).pack())
+    await chat.press(HANDLER, CorrectionPeriodCb(app=app.id, days=15).pack())
     await chat.say(HANDLER, "请提供项目名称和年度")
     assert (await reload(db, app)).status == "correction"
     notice = chat.session.sent(APPLICANT_CHAT)[-1].text
     assert "请提供项目名称和年度" in notice and "2026-12-08" in notice
 
     today["d"] = date(2026, 11, 25)
-    await chat.press(HANDLER, StaffCb(a="corr_rcv", app=app.id).pack())
+    await chat.press(HANDLER, CorrectionReceivedCb(app=app.id).pack())
     fresh = await reload(db, app)
     assert fresh.status == "open" and fresh.reply_due == date(2026, 12, 23)
 
     # 征求意见 2 working days
-    await chat.press(HANDLER, StaffCb(a="cons", app=app.id).pack())
-    await chat.press(HANDLER, StaffCb(a="consp", app=app.id, v="third_party").pack())
+    await chat.press(HANDLER, ConsultCb(app=app.id).pack())
+    await chat.press(HANDLER, ConsultPartyCb(app=app.id, party="third_party").pack())
     assert (await reload(db, app)).status == "consultation"
     today["d"] = date(2026, 11, 27)
-    await chat.press(HANDLER, StaffCb(a="cons_end", app=app.id).pack())
+    await chat.press(HANDLER, ConsultEndCb(app=app.id).pack())
     fresh = await reload(db, app)
     assert fresh.status == "open" and fresh.reply_due == date(2026, 12, 25)
 
     # 延期 by the approver, with a reason; the applicant gets the new date
-    await chat.press(APPROVER, StaffCb(a="ext", app=app.id).pack())
-    await chat.press(APPROVER, StaffCb(a="extd", app=app.id, v="5").pack())
+    await chat.press(APPROVER, ExtendCb(app=app.id).pack())
+    await chat.press(APPROVER, ExtendDaysCb(app=app.id, days=5).pack())
     await chat.say(APPROVER, "涉及多个部门")
     fresh = await reload(db, app)
     assert fresh.reply_due > date(2026, 12, 25)  # 5 working days later (2027 may still be provisional)
     assert "涉及多个部门" in chat.session.sent(APPLICANT_CHAT)[-1].text
     # a second extension is refused with a clear message, nothing stored
     due_after_ext = fresh.reply_due
-    await chat.press(APPROVER, StaffCb(a="extd", app=app.id, v="5").pack())
+    await chat.press(APPROVER, ExtendDaysCb(app=app.id, days=5).pack())
     await chat.say(APPROVER, "再延一次")
     assert "一次" in chat.last_text(APPROVER) and (await reload(db, app)).reply_due == due_after_ext
 
     # 办结 with the outcome picker and a confirmation
-    await chat.press(HANDLER, StaffCb(a="close", app=app.id).pack())
-    assert StaffCb(a="out", app=app.id, v="partial").pack() in chat.buttons()
-    await chat.press(HANDLER, StaffCb(a="out", app=app.id, v="partial").pack())
+    await chat.press(HANDLER, CloseCb(app=app.id).pack())
+    assert OutcomeCb(app=app.id, outcome="partial").pack() in chat.buttons()
+    await chat.press(HANDLER, OutcomeCb(app=app.id, outcome="partial").pack())
     assert (await reload(db, app)).status == "open"  # not before the confirmation
     today["d"] = date(2026, 12, 10)
-    await chat.press(HANDLER, StaffCb(a="outok", app=app.id, v="partial").pack())
+    await chat.press(HANDLER, OutcomeConfirmCb(app=app.id, outcome="partial").pack())
     fresh = await reload(db, app)
     assert (fresh.status, fresh.outcome, fresh.closed_date) == ("closed", "partial", date(2026, 12, 10))
     assert "部分公开" in chat.session.sent(APPLICANT_CHAT)[-1].text
@@ -240,13 +279,13 @@ async def test_note_and_due(db, settings, app, today):
     today["d"] = date(2026, 12, 18)
     await chat.say(HANDLER, "/due")
     assert "2026-0001" in chat.last_text(HANDLER)
-    await chat.press(HANDLER, StaffCb(a="note", app=app.id).pack())
+    await chat.press(HANDLER, NoteCb(app=app.id).pack())
     await chat.say(HANDLER, "申请人来电询问进度")
     assert chat.last_text(HANDLER) == "备注已记录。"
     async with db.session() as s:
         notes = [e.reason for e in (await s.execute(select(ApplicationEvent))).scalars()]
     assert notes == ["已电话联系申请人", "申请人来电询问进度"]
-    await chat.press(CITIZEN, StaffCb(a="note", app=app.id).pack())
+    await chat.press(CITIZEN, NoteCb(app=app.id).pack())
     assert "仅限" in chat.session.alerts()[-1].text
 
 
@@ -258,8 +297,8 @@ async def test_staff_router_in_the_real_dispatcher(db, settings, app, today):
     chat.dp = create_dispatcher(db, None, settings)
     await chat.say(HANDLER, "/queue")
     assert "2026-0001" in chat.last_text(HANDLER)
-    await chat.press(HANDLER, StaffCb(a="corr", app=app.id).pack())
-    await chat.press(HANDLER, StaffCb(a="corp", app=app.id, v="10").pack())
+    await chat.press(HANDLER, CorrectionCb(app=app.id).pack())
+    await chat.press(HANDLER, CorrectionPeriodCb(app=app.id, days=10).pack())
     await chat.say(HANDLER, "请补充文件名称")
     assert (await reload(db, app)).status == "correction"
     await chat.say(CITIZEN, "/app 2026-0001")

@@ -8,10 +8,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from bot.notices import notice_text
 from bot.settings import Settings
 from storage import handling as H
 from storage.models import Application, ApplicationEvent, AuditLog
 from storage.staff import add_staff
+from tests.refusals import refused
 
 ADMIN = 9000001
 APPROVER = 555
@@ -50,8 +52,8 @@ class Outbox:
     def __init__(self):
         self.sent: list[tuple[int, str]] = []
 
-    async def __call__(self, app: Application, text: str) -> bool:
-        self.sent.append((app.chat_id, text))
+    async def __call__(self, app: Application, notice: H.Notice) -> bool:
+        self.sent.append((app.chat_id, notice_text(notice)))
         return True
 
 
@@ -93,22 +95,22 @@ async def test_extension_by_name_and_env_admin(db, settings, staff):
 
 async def test_extension_cap_once_and_before_due(db, settings, staff):
     app = await make_app(db, date(2026, 9, 18))
-    with pytest.raises(H.HandlingError, match="20"):
+    with refused(H.HandlingError, "20"):
         await H.extend(db, app, 21, APPROVER, "理由", date(2026, 10, 9), settings=settings)
-    with pytest.raises(H.HandlingError, match="2026-10-22"):
+    with refused(H.HandlingError, "2026-10-22"):
         await H.extend(db, app, 10, APPROVER, "理由", date(2026, 10, 23), settings=settings)
     with pytest.raises(H.HandlingError):
         await H.extend(db, app, 10, APPROVER, "  ", date(2026, 10, 9), settings=settings)
     assert await event_rows(db, app.id) == []
     await H.extend(db, app, 10, APPROVER, "理由", date(2026, 10, 22), settings=settings)  # on the due day: allowed
-    with pytest.raises(H.HandlingError, match="一次"):
+    with refused(H.HandlingError, "一次"):
         await H.extend(db, app, 5, APPROVER, "理由", date(2026, 10, 23), settings=settings)
     assert len(await event_rows(db, app.id)) == 1
 
 
 async def test_pre_2019_cap_is_15(db, settings, staff):
     app = await make_app(db, date(2018, 9, 28))
-    with pytest.raises(H.HandlingError, match="15"):
+    with refused(H.HandlingError, "15"):
         await H.extend(db, app, 16, APPROVER, "理由", date(2018, 10, 10), settings=settings)
     res = await H.extend(db, app, 15, APPROVER, "理由", date(2018, 10, 10), settings=settings)
     assert res.deadline.due == date(2018, 11, 14)
@@ -145,7 +147,7 @@ async def test_correction_lapsed_closes_with_outcome(db, settings):
     res = await H.correction_lapsed(db, app, date(2026, 10, 13), settings=settings)
     assert res.application.status == "closed" and res.application.outcome == "other_no_correction"
     assert res.application.closed_date == date(2026, 10, 13)
-    with pytest.raises(H.HandlingError, match="已办结"):
+    with refused(H.HandlingError, "已办结"):
         await H.close(db, app, "open", date(2026, 10, 14), settings=settings)
 
 
@@ -210,7 +212,7 @@ async def test_concurrent_change_is_refused(db, settings, staff, monkeypatch):
         return rows
 
     monkeypatch.setattr(H, "_events", racing)
-    with pytest.raises(H.HandlingError, match="刚被他人修改"):
+    with refused(H.HandlingError, "刚被他人修改"):
         await H.extend(db, app, 10, APPROVER, "理由", date(2026, 9, 22), settings=settings)
     assert [r.kind for r in await event_rows(db, app.id)] == ["consultation"]
 

@@ -9,6 +9,8 @@ from disclosure.deadlines import compute_deadline
 from storage.ledger import COLUMNS, LedgerError, import_ledger, parse_ledger, write_template
 from storage.models import Application, ApplicationEvent
 from storage.statistics import build_report
+from bot.texts.errors import error_text
+from tests.refusals import refused
 
 HEADERS = [c.header for c in COLUMNS]
 
@@ -100,7 +102,7 @@ async def test_bad_rows_are_reported_by_row_number_and_nothing_is_imported(db, t
         await import_ledger(db, path)
     rows = sorted({r for r, _ in err.value.errors})
     assert rows == [3, 4, 5, 7]  # row 2 is fine, row 6 is blank and skipped
-    msg = str(err.value)
+    msg = error_text(err.value)
     assert "第 3 行：“收到申请日期”不是有效日期：2025-13-01" in msg
     assert "第 4 行：“申请人类型”的值“外星人”无法识别" in msg
     assert "第 4 行：“申请渠道”的值“飞鸽”无法识别" in msg
@@ -115,13 +117,13 @@ async def test_bad_rows_are_reported_by_row_number_and_nothing_is_imported(db, t
 async def test_missing_required_column_and_gbk_csv(db, tmp_path):
     p = tmp_path / "cols.csv"
     p.write_text("收到申请日期,申请人姓名或名称\n2025-01-01,x\n", encoding="utf-8")
-    with pytest.raises(LedgerError, match="申请人类型、申请渠道"):
+    with refused(LedgerError, "申请人类型、申请渠道"):
         parse_ledger(p)
     g = tmp_path / "gbk.csv"
     g.write_bytes("受理日期,申请人情况,申请人,申请方式,备注\n2025-04-01,公民,赵六,邮寄,无\n".encode("gbk"))
     rows, warnings = parse_ledger(g)
     assert rows[0].values["applicant_type"] == "natural_person" and rows[0].values["channel"] == "letter"
-    assert warnings and "备注" in warnings[0]
+    assert warnings and "备注" in error_text(warnings[0])
 
 
 async def test_number_clash_with_existing_application_refuses_everything(db, tmp_path):
@@ -135,10 +137,10 @@ async def test_number_clash_with_existing_application_refuses_everything(db, tmp
                  encoding="utf-8")
     with pytest.raises(LedgerError) as err:
         await import_ledger(db, q)
-    assert "第 4 行" in str(err.value)  # duplicate B-1 within the file
+    assert "第 4 行" in error_text(err.value)  # duplicate B-1 within the file
     q.write_text("编号,收到申请日期,申请人类型,申请人姓名或名称,申请渠道\n"
                  "B-1,2025-04-02,自然人,乙,网络\nA-1,2025-04-03,自然人,丙,网络\n", encoding="utf-8")
-    with pytest.raises(LedgerError, match="第 3 行：编号 A-1 重复"):
+    with refused(LedgerError, "第 3 行：编号 A-1 重复"):
         await import_ledger(db, q)
     assert await _count(db) == 1
 

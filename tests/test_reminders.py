@@ -14,7 +14,8 @@ from bot.settings import Settings
 from storage import handling as H
 from storage.db import open_database
 from storage.models import Application, ReminderLedger, StaffMember
-from storage.reminders import plan_reminders, run_reminder_scan
+from bot.reminders import run_reminder_scan
+from storage.reminders import plan_reminders
 from storage.staff import add_staff
 
 ADMIN = 9000001
@@ -260,8 +261,8 @@ def test_reminders_run_cli(monkeypatch, tmp_path):
         return None
 
     monkeypatch.setattr(cli_staff, "open_sender", lambda settings: (send, close))
-    monkeypatch.setattr("storage.reminders.PER_CHAT_INTERVAL", 0)
-    monkeypatch.setattr("storage.reminders.PACE", 0)
+    monkeypatch.setattr("bot.reminders.PER_CHAT_INTERVAL", 0)
+    monkeypatch.setattr("bot.reminders.PACE", 0)
     first = json.loads(runner.invoke(cli_app, ["reminders", "run", "--now", "2026-10-16T10:00", "--json"]).stdout)
     second = json.loads(runner.invoke(cli_app, ["reminders", "run", "--now", "2026-10-16T11:00", "--json"]).stdout)
     assert first["sent"] >= 2 and second["sent"] == 0 and second["already"] == first["planned"]
@@ -280,7 +281,7 @@ async def test_scheduler_job_config_and_run(db, settings, monkeypatch):
     from bot.scheduler import JOB_ID, scan_job, start_scheduler
 
     await make_app(db, date(2026, 9, 18))
-    monkeypatch.setattr("storage.reminders.PER_CHAT_INTERVAL", 0)
+    monkeypatch.setattr("bot.reminders.PER_CHAT_INTERVAL", 0)
     bot = FakeBot()
     scheduler = start_scheduler(db, bot, settings, clock=lambda: at("2026-10-16"))
     try:

@@ -195,7 +195,7 @@ async def test_user_who_blocked_the_bot_is_recorded_and_others_are_served(db):
 
 async def test_reminder_scan_over_http_paces_429_and_records_403_while_others_continue(db):
     from storage.models import OfficialYear
-    from storage.reminders import run_reminder_scan
+    from bot.reminders import run_reminder_scan
     from storage.staff import add_staff
     from bot.scheduler import bot_sender
 

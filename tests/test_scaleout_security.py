@@ -48,9 +48,12 @@ async def _state(db, app_id: int) -> tuple:
 
 # --- staff actions ---------------------------------------------------------------------------------
 
-FORGED = ["st:close:{id}:", "st:out:{id}:granted", "st:outok:{id}:granted", "st:ext:{id}:", "st:extd:{id}:20",
-          "st:corr:{id}:", "st:corp:{id}:15", "st:corr_rcv:{id}:", "st:cons:{id}:", "st:consp:{id}:third_party",
-          "st:card:{id}:", "st:note:{id}:", "st:garbage"]
+# every staff button as the bot packs it (typed, valid values), a value no button offers, the
+# single-class ``st:`` format of earlier versions, and garbage
+FORGED = ["st-close:{id}", "st-out:{id}:open", "st-outok:{id}:open", "st-outok:{id}:granted", "st-ext:{id}",
+          "st-extd:{id}:20", "st-corr:{id}", "st-corp:{id}:15", "st-crcv:{id}", "st-clap:{id}", "st-cons:{id}",
+          "st-consp:{id}:third_party", "st-cend:{id}", "st-fee:{id}", "st-card:{id}", "st-note:{id}",
+          "st-cancel:{id}", "st:outok:{id}:granted", "st:garbage"]
 
 
 async def test_forged_staff_buttons_from_citizens_are_refused_audited_and_change_nothing(db):
@@ -74,7 +77,7 @@ async def test_a_handler_cannot_use_an_approver_button(db):
     chat = Chat(db)
     app = await file_application(chat)
     before = await _state(db, app.id)
-    await chat.press_data(f"st:extd:{app.id}:20", HANDLER)
+    await chat.press_data(f"st-extd:{app.id}:20", HANDLER)
     await chat.say("需要更多时间", HANDLER)
     assert TS.REFUSED in chat.alerts()
     assert await _state(db, app.id) == before

@@ -224,7 +224,7 @@ def test_report_bench_smoke_run():
 
 
 async def test_report_bundle_for_the_chat(db, tmp_path):
-    from storage.statistics import report_bundle
+    from bot.exports import report_bundle
 
     await sy.load(db)
     bundle = await report_bundle(db, 2025, tmp_path / "out")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given, strategies as st
 
 from disclosure.validation import (
@@ -17,18 +19,27 @@ from disclosure.validation import (
 # Published examples: GB 11643 sample number and a real USCC (国家市场监督管理总局 sample / Huawei).
 VALID_ID = "11010519491231002X"
 VALID_USCC = "91440300708461136T"
+TODAY = date(2026, 11, 23)
 
 
 def test_resident_id_checksum():
-    assert normalize_resident_id(VALID_ID) == VALID_ID
-    assert normalize_resident_id(VALID_ID.lower()) == VALID_ID
-    assert normalize_resident_id(" 110105 19491231 002x ") == VALID_ID
-    assert normalize_resident_id("１１０１０５１９４９１２３１００２Ｘ") == VALID_ID
-    assert normalize_resident_id("110105194912310021") is None  # wrong check character
-    assert normalize_resident_id("11010519491331002X") is None  # month 13
-    assert normalize_resident_id("1101051949123100") is None
-    assert normalize_resident_id("") is None
-    assert normalize_resident_id("abcdefghijklmnopqr") is None
+    assert normalize_resident_id(VALID_ID, today=TODAY) == VALID_ID
+    assert normalize_resident_id(VALID_ID.lower(), today=TODAY) == VALID_ID
+    assert normalize_resident_id(" 110105 19491231 002x ", today=TODAY) == VALID_ID
+    assert normalize_resident_id("１１０１０５１９４９１２３１００２Ｘ", today=TODAY) == VALID_ID
+    assert normalize_resident_id("110105194912310021", today=TODAY) is None  # wrong check character
+    assert normalize_resident_id("11010519491331002X", today=TODAY) is None  # month 13
+    assert normalize_resident_id("1101051949123100", today=TODAY) is None
+    assert normalize_resident_id("", today=TODAY) is None
+    assert normalize_resident_id("abcdefghijklmnopqr", today=TODAY) is None
+
+
+def test_resident_id_birth_date_is_judged_against_the_given_day():
+    """The rule reads no clock: the caller's legal date decides whether a birth date lies in the future."""
+    first17 = "11010520261124001"  # born 2026-11-24
+    number = first17 + resident_id_check_char(first17)
+    assert normalize_resident_id(number, today=date(2026, 11, 23)) is None
+    assert normalize_resident_id(number, today=date(2026, 11, 24)) == number
 
 
 def test_uscc_checksum():
@@ -43,10 +54,10 @@ def test_uscc_checksum():
 def test_any_id_with_its_check_char_passes_checksum(first17):
     full = first17 + resident_id_check_char(first17)
     # Only the birth-date part may still reject it.
-    result = normalize_resident_id(full)
+    result = normalize_resident_id(full, today=TODAY)
     assert result in (full, None)
     wrong = first17 + ("0" if full[-1] != "0" else "1")
-    assert normalize_resident_id(wrong) is None
+    assert normalize_resident_id(wrong, today=TODAY) is None
 
 
 @given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17))

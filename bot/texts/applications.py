@@ -1,5 +1,8 @@
 """Texts of the 依申请公开 application form in chat, the receipt and /my."""
 
+# The labels of the form's choice fields are the domain's closed lists (shown and accepted as typed).
+from disclosure.choices import CHANNELS_FOR_FORM, DELIVERY_CHANNELS, DELIVERY_FORMS, ID_TYPES  # noqa: F401
+
 INTRO = (
     "您正在在线提交政府信息公开申请（依申请公开）。我会逐项询问所需信息，"
     "任何时候发送 /cancel 即可取消。"
@@ -27,13 +30,6 @@ ASK_ORG_CODE = "请输入 18 位统一社会信用代码。"
 BAD_ORG_CODE = "统一社会信用代码格式或校验位不正确，请核对后重新输入（18 位，不含字母 I、O、S、V、Z）。"
 
 ASK_ID_TYPE = "请选择身份证件类型。"
-ID_TYPES = {
-    "resident_id": "居民身份证",
-    "hk_macao_permit": "港澳居民来往内地通行证",
-    "taiwan_permit": "台湾居民来往大陆通行证",
-    "passport": "护照",
-    "other": "其他证件",
-}
 ASK_ID_NUMBER = "请输入{id_type}号码。"
 BAD_RESIDENT_ID = "居民身份证号码格式或校验位不正确，请核对后重新输入（18 位，最后一位可能是 X）。"
 BAD_ID_NUMBER = "证件号码应为 5–30 位字母或数字，请重新输入。"
@@ -59,23 +55,7 @@ ASK_DOC_NUMBER = "如知道文件的文号（如「济科发〔2018〕12号」�
 BAD_DOC_NUMBER = "文号不超过 {limit} 个字，请重新输入或点击「跳过」。"
 
 ASK_DELIVERY_FORM = "请选择获取信息的形式。"
-DELIVERY_FORMS = {
-    "paper": "纸质",
-    "electronic": "电子",
-    "inspection": "当场查阅、抄录",
-}
 ASK_DELIVERY_CHANNEL = "请选择获取信息的方式。"
-DELIVERY_CHANNELS = {
-    "post": "邮寄",
-    "email": "电子邮件",
-    "collect": "当面领取",
-    "telegram": "通过本机器人",
-}
-CHANNELS_FOR_FORM = {
-    "paper": ("post", "collect"),
-    "electronic": ("email", "telegram", "collect"),
-    "inspection": ("collect",),
-}
 
 BAD_APPLICANT_TYPE = "申请人类型不正确，可选：{known}。"
 BAD_ID_TYPE = "证件类型不正确，可选：{known}。"

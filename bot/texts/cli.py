@@ -111,6 +111,18 @@ STATUS_HOME_AGENCY = "本机关（GONGKAI_HOME_AGENCY）：{agency}"
 OUTCOMES_HEADER = "代码\t办理结果\t2021/2019 年表三行\t2019 年以前统计表行"
 OUTCOMES_NO_LEGACY_ROW = "（只计入申请答复总数）"
 
+# --- gongkai ingest, gongkai reports ----------------------------------------------------------------------
+INGEST_STATUS = {"added": "已导入", "replaced": "已更新", "unchanged": "未变化"}
+INGEST_LINE = "{status}\t{agency}\t{year}\t正文 {passages} 条\t表格单元格 {cells} 个\t{name}"
+INGEST_WARNINGS = "\t注意：{warnings}"
+INGEST_ERROR = "错误：{path}：{reason}"
+INGEST_NOTHING = "未导入任何文件，知识库保持不变。"
+INGEST_BAD_YEAR = "年度 {year} 不合理"
+REPORTS_NONE = "知识库中还没有年度报告。用 gongkai ingest FILE 导入。"
+REPORTS_REMOVE_USAGE = "请指定报告编号，或同时指定 --agency 和 --year"
+REPORTS_REMOVE_NONE = "没有找到要删除的报告"
+REPORTS_REMOVED = "已删除\t{id}\t{agency}\t{year}"
+
 # --- gongkai ask ----------------------------------------------------------------------------------------
 ASK_NO_REPORTS = "知识库中还没有年度报告：请先用 gongkai ingest 文件… 导入年度报告，再提问。"
 ASK_INTERACTIVE = "请输入问题，回车后作答；空行或 Ctrl-D 结束。"

@@ -20,6 +20,17 @@ REPORT_TIMELINESS = "办结时效：按时办结 {on_time} 件，延期办结 {e
 REPORT_TABLE4 = "表四 行政复议 {review} 件，行政诉讼 {lit} 件（尚未审结 {pending} 件）。"
 REPORT_FILES_CAPTION = "{year}年度统计表（{kind}）"
 REPORT_CHART_CAPTION = "{year}年 每月申请数与办理结果构成"
+REPORT_FILE_STEM = "政府信息公开统计表_{year}_{fmt}"
+CHART_FILE_STEM = "申请情况图_{year}"
+
+# the chart (bot/exports.py render_chart)
+CHART_MONTH = "{month}月"
+CHART_RECEIVED_AXIS = "申请数（件）"
+CHART_RECEIVED_TITLE = "{year}年 每月收到申请数（按渠道）"
+CHART_CHANNEL_LEGEND = "申请渠道"
+CHART_NO_CLOSED = "本年度暂无办结申请"
+CHART_CLOSED_AXIS = "办结数（件）"
+CHART_OUTCOMES_TITLE = "{year}年 办理结果构成"
 
 SHORT_COLUMN = {
     "natural_person": "自然人",
@@ -79,6 +90,10 @@ ERR_BAD_INT = "“{column}”应为整数：{value}"
 ERR_EXTENSION_DAYS_MISSING = "“是否延期”为“是”，但未填写“延期工作日数”"
 ERR_DUE_MISMATCH = "“{column}”{typed} 与按工作日历计算的 {computed} 不一致（如有补正、征求意见或缴费，请填写相应列）"
 ERR_NEEDS = "填写了{column}，但未填写“{needs}”"
+ERR_OUTCOME_NEEDS = "填写了办理结果“{outcome}”，但未填写“{needs}”"
+# 办理结果 named in ERR_OUTCOME_NEEDS (by outcome code)
+LEDGER_OUTCOME_NAMES = {"other_no_correction": "逾期不补正", "other_fee_unpaid": "逾期未缴纳信息处理费"}
+LEDGER_OUTCOME_KNOWN = "见模板“办理结果”清单"
 ERR_CLOSED_FUTURE = "办结日期 {closed} 晚于今天（{today}）"
 
 

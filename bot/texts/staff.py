@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from disclosure.choices import CONSULTATION_PARTIES
+
 # --- applicant notices (sent by the bot to the applicant's chat) ---------------------------------
 
 NOTIFY_CORRECTION = (
@@ -21,6 +23,7 @@ NOTIFY_FEE = (
     "请于 {pay_by} 前缴纳；逾期未缴纳的，视为放弃申请。缴费期间不计入答复期限。"
 )
 FEE_BASIS_DEFAULT = "依据《政府信息公开信息处理费管理办法》，详见书面收费通知"
+CORRECTION_WHAT_DEFAULT = "（详见书面补正告知书）"
 
 # --- handling errors ------------------------------------------------------------------------------
 
@@ -40,7 +43,9 @@ ERR_BEFORE_RECEIPT = "日期 {on} 早于收到申请日期 {received}。"
 ERR_DEADLINE = "期限规则不允许该操作：{error}"
 ERR_PERIOD = "补正期限 {period_end} 须晚于告知日期 {on}。"
 ERR_NO_CONSULTATION = "申请 {number} 没有进行中的征求意见。"
-ERR_CUSTOM_DUE = "新的答复期限 {due} 须晚于收到申请日期。"
+ERR_CONSULT_PARTY = "征求意见对象须为 {known}。"
+ERR_ROLE = "未知角色 {role}，可用：{known}"
+ERR_STAFF_NOT_FOUND = "工作人员 {id} 不存在"
 ERR_FUTURE = "日期 {on} 晚于今天（{today}），不能登记尚未发生的事项。"
 ERR_CLOSE_NO_CORRECTION = (
     "“逾期不补正”不能直接办结：须先告知补正，补正期限届满后用“逾期未补正”登记"
@@ -133,7 +138,7 @@ BTN_AGENCY = "其他机关"
 BTN_PERIOD = "{days} 日内"
 BTN_EXT_DAYS = "{days} 个工作日"
 
-CONSULT_PARTIES = {"third_party": "第三方", "agency": "其他机关"}
+CONSULT_PARTIES = CONSULTATION_PARTIES
 
 ASK_CORRECTION_PERIOD = "请选择补正期限（自今日起的自然日）："
 ASK_CORRECTION_WHAT = "请一次性写明需要补正的内容（将发送给申请人）："

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from knowledge.frame import CONCEPT_TOKEN, Frame, analyse_content, concept_tokens, parse_frame, units_agree
+from knowledge.frame import (CONCEPT_TOKEN, Frame, analyse_content, concept_tokens, concepts_in, parse_frame,
+                             units_agree)
 from knowledge.index import BM25Index
 from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
 from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
                                OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
-                               PLAN_INTENT, PLAN_WORDS, TABLE3_ROW_WORDS, TABLE4_WORDS)
+                               PLAN_INTENT, PLAN_WORDS, SECTION_INTENT, SECTION_NUMBER, TABLE3_ROW_WORDS,
+                               TABLE4_WORDS, TOPIC_CONCEPTS)
 from knowledge.question import Gazetteer, ReportRef, resolve
 from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
 
@@ -180,6 +182,12 @@ class Answerer:
             return Answer(question, None, None, 0.0, note="no_reports", resolution=res)
         frame = parse_frame(fold(question), self._strip_names)
         groups = [r.id for r in res.reports]
+        section = self._section_asked(frame, groups)
+        if section is not None:
+            docs = self._section_sentences(*section)
+            first = self.passages[docs[0]]
+            text = "\n".join(self.render(self.passages[d]) for d in docs)
+            return Answer(question, text, self.source(first), 90.0, report_id=first.report_id, resolution=res)
         parts = frame.parts or [frame]
         chosen: list[tuple[_Cand, Frame, list[_Cand]]] = []
         suggestions: list[Suggestion] = []
@@ -335,6 +343,10 @@ class Answerer:
             score -= 0.3  # 怎么/哪些 asks for a way or a list, not a figure
         if f.carried:
             score += _carry_fit(f.carried, p)
+        if p.kind == "sentence" and len(p.text) <= 60 and f.yes_no:
+            # a short statement about another subject does not answer whether something happened
+            extra = [c for c in concepts_in(_EXAMPLES.sub("等", p.text)) if c in TOPIC_CONCEPTS and c not in f.concepts]
+            score -= min(0.15, 0.06 * len(extra))
         if PLAN_INTENT.search(f.text) and not f.wants_number:
             planned = PLAN_WORDS.search(f"{p.section} {p.quote or p.text}")
             score += 0.1 if planned else 0.0  # plans are in the 改进情况 part, written as 将/计划
@@ -452,6 +464,30 @@ class Answerer:
         detail = "，".join(f"{c}{v}" for c, v in parts)
         row_label = RE_ENUM.sub("", p.row_label or "")
         return f"{row_label}（法人或其他组织合计）：{total_text}件（{detail}）（{self.cite(p)}）"
+
+    def _section_asked(self, f: Frame, groups: list[int]) -> tuple[int, str] | None:
+        """(report id, section) when the question asks what a part of the report says."""
+        if not SECTION_INTENT.search(f.text) or len(groups) != 1:
+            return None
+        start, end = self.index.ranges.get(groups[0], (0, 0))
+        sections = list(dict.fromkeys(self.passages[d].section for d in range(start, end) if self.passages[d].section))
+        number = SECTION_NUMBER.search(f.text)
+        if number:
+            mark = number.group(1)
+            mark = "一二三四五六七八九十"[int(mark) - 1] if mark.isdigit() and 0 < int(mark) <= 10 else mark
+            hit = next((s for s in sections if s.startswith(mark + "、")), None)
+            if hit:
+                return groups[0], hit
+        asked = set(bigrams(f.content))
+        best = max(sections, key=lambda s: len(set(bigrams(s)) & asked) / max(1, len(set(bigrams(s)))), default=None)
+        if best and len(set(bigrams(best)) & asked) >= 0.7 * len(set(bigrams(re.sub(r"^[一二三四五六七八九十]+、", "", best)))):
+            return groups[0], best
+        return None
+
+    def _section_sentences(self, report_id: int, section: str) -> list[int]:
+        start, end = self.index.ranges.get(report_id, (0, 0))
+        docs = [d for d in range(start, end) if self.passages[d].kind == "sentence" and self.passages[d].section == section]
+        return docs[:4]
 
     def _narrative_support(self, cand: _Cand, ranked: list[_Cand]) -> int | None:
         """A table cell chosen: the narrative sentence stating the same figure, if the report has

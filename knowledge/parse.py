@@ -318,12 +318,24 @@ def _walk(report: ParsedReport, lines: list[str], title: str = "") -> None:
                 continue
             line = rest
         for sentence in _sentences(line):
-            report.sentences.append(Sentence(section, subsection, sentence))
+            if _is_prose(sentence):
+                report.sentences.append(Sentence(section, subsection, sentence))
     if table is not None and table.pending_label is not None:
         _flush_pending(report, table)
     for head, subs in outline.items():
         if subs:
             report.outlines.append(Sentence(head, "", f"{head}：" + "；".join(subs)))
+
+
+_SIGNATURE_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}?\s*(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+                             r"|[二〇○零一三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
+
+
+def _is_prose(sentence: str) -> bool:
+    """Leftovers of page chrome (【 】) and a signature (agency + date) are not sentences."""
+    if sum(1 for ch in sentence if "\u4e00" <= ch <= "\u9fff") < 2 and not re.search(r"[\d@]", sentence):
+        return False
+    return not _SIGNATURE_LINE.match(sentence.strip())
 
 
 def _split_sentences(paragraph: str) -> list[str]:

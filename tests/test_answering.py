@@ -197,3 +197,12 @@ def test_several_contact_details_in_one_answer(shared_kb):
     assert "府前路18号" in rows[0]["answer"] and "71253306" in rows[0]["answer"]
     assert all(x in rows[1]["answer"] for x in ("71253306", "71253308", "ylxzfgk@yunling.example"))
     assert rows[1]["source"]["agency"] == "云岭县人民政府"
+
+
+def test_a_question_about_a_part_of_the_report_gets_that_part(tmp_path):
+    path = HELDOUT / "reports" / "liaochuan-xian-shenjiju-2022.txt"
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    by_number, by_title = ask_many(["蓼川县审计局2022年年报第六部分写了啥", "蓼川审计局2022年存在的主要问题及改进情况讲了什么"])
+    assert "未收取信息处理费" in by_number["answer"] and "六、其他需要报告的事项" in by_number["answer"]
+    assert "2023年1月17日" not in by_number["answer"]  # the signature is not a sentence of the part
+    assert "存在一些不足" in by_title["answer"] and "下一步" in by_title["answer"]

@@ -16,7 +16,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import ErrorEvent, TelegramObject, Update
@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings
 from bot.texts import common as C
-from storage.batching import QuestionLogWriter, UpdateClaims, prune_processed_updates
+from storage.batching import QuestionLogWriter, UpdateClaims, UpdateInProgress, prune_processed_updates
 from storage.db import Database
 from storage.staff import get_staff, mark_blocked
 
@@ -74,13 +74,17 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 # --- update middlewares ---------------------------------------------------------------------------
 
 class DedupMiddleware(BaseMiddleware):
-    """Drops an update whose id was already handled (polling re-delivery, webhook retry).
+    """Handles each update once across deliveries and processes (``storage.batching.UpdateClaims``).
 
-    The claim is committed before the handler runs (group-committed with concurrent updates)."""
+    The claim is committed before the handler runs (group-committed with concurrent updates) and
+    marked done after it — also when it failed with an error (the error reply went out). A handler
+    stopped by the process stopping (cancelled) leaves its claim open, and a retry takes it over once
+    this process is gone. A repeat of an update a live process is still handling waits for it and
+    then raises ``UpdateInProgress`` if it is still not finished (the webhook answers 503)."""
 
-    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0)) -> None:
+    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0), liveness=None) -> None:
         self.db = db
-        self.claims = UpdateClaims(db, takeover_after=takeover_after)
+        self.claims = UpdateClaims(db, takeover_after=takeover_after, liveness=liveness)
         self._seen = 0
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -96,12 +100,18 @@ class DedupMiddleware(BaseMiddleware):
         if self._seen % PRUNE_EVERY == 0:
             await self._prune()
         try:
-            return await handler(event, data)
-        finally:
-            try:
-                await self.claims.done(event.update_id, bot_id)
-            except Exception:  # the reply went out; a missing mark only allows a late takeover
-                log.warning("could not mark update %s handled", event.update_id, exc_info=True)
+            result = await handler(event, data)
+        except Exception:
+            await self._done(event.update_id, bot_id)
+            raise
+        await self._done(event.update_id, bot_id)
+        return result
+
+    async def _done(self, update_id: int, bot_id: int) -> None:
+        try:
+            await self.claims.done(update_id, bot_id)
+        except Exception:  # the reply went out; an unmarked claim of a live process only delays repeats
+            log.warning("could not mark update %s handled", update_id, exc_info=True)
 
     async def _prune(self) -> None:
         await prune_processed_updates(self.db, datetime.now(timezone.utc) - PROCESSED_UPDATE_TTL)
@@ -153,16 +163,14 @@ def _errors_router() -> Router:
     router = Router(name="errors")
     router.errors.register(on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))
     router.errors.register(on_database_error, ExceptionTypeFilter(SQLAlchemyError))
-    router.errors.register(on_any_error)
+    # A repeat still being handled elsewhere is not an error to tell the citizen about: it goes up to
+    # the webhook, which answers 503 so that Telegram delivers it again later.
+    router.errors.register(on_any_error, ~ExceptionTypeFilter(UpdateInProgress))
     return router
 
 
 # --- dispatcher ---------------------------------------------------------------------------------
 
-def create_isolation(settings: Settings, storage: BaseStorage | None = None) -> BaseEventIsolation:
-    from bot.storage_select import make_isolation  # Redis (several processes) or in-process locks
-
-    return make_isolation(settings, storage)
 
 
 def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | None:
@@ -173,28 +181,32 @@ def _question_log_writer(db: Database, qa_service: Any) -> QuestionLogWriter | N
 
 
 def update_takeover_after(settings: Settings) -> timedelta:
-    """Long polling has one poller at a time: a claim of another instance is a dead one's. Several
-    webhook processes may handle a retry concurrently, so they wait for a lease first."""
+    """For claims whose owner's liveness cannot be told (SQLite): long polling has one poller at a
+    time, so a claim of another instance is a dead one's; webhook processes wait for a lease first."""
     return timedelta(seconds=settings.update_takeover_seconds) if settings.webhook_url else timedelta(0)
 
 
 def create_dispatcher(db: Database, qa_service: Any, settings: Settings,
-                      storage: BaseStorage | None = None) -> Dispatcher:
-    """A new Dispatcher with new routers (a router can be attached to one dispatcher only)."""
+                      storage: BaseStorage | None = None, *, liveness=None) -> Dispatcher:
+    """A new Dispatcher with new routers (a router can be attached to one dispatcher only).
+
+    ``liveness`` (default ``db.liveness``, one per process) owns its update claims and user locks;
+    tests that play several processes on one ``Database`` give each its own."""
     from handlers import apply, common, my, questions, reports, staff
 
-    from bot.storage_select import make_fsm_storage
+    from bot.storage_select import make_fsm_storage, make_isolation
 
+    liveness = liveness if liveness is not None else db.liveness
     storage = storage or make_fsm_storage(settings, db)
     dp = Dispatcher(
         storage=storage,
-        events_isolation=create_isolation(settings, storage),
+        events_isolation=make_isolation(settings, storage, liveness),
         db=db,
         qa=qa_service,
         settings=settings,
         question_log=_question_log_writer(db, qa_service),
     )
-    dp.update.outer_middleware(DedupMiddleware(db, takeover_after=update_takeover_after(settings)))
+    dp.update.outer_middleware(DedupMiddleware(db, takeover_after=update_takeover_after(settings), liveness=liveness))
     from bot.ratelimit import install as install_rate_limits
 
     install_rate_limits(dp, db, settings)

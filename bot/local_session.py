@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,14 +54,16 @@ class FailRule:
 class LocalSession(BaseSession):
     """Answers Bot API methods in memory. ``requests`` lists (method name, params) in order."""
 
-    def __init__(self, *, record: bool = True) -> None:
+    def __init__(self, *, record: bool = True, ids: Iterator[int] | None = None) -> None:
+        """``ids``: message ids shared with the ``UpdateFactory`` of the same chats, so that, as in
+        Telegram, the messages of a chat are numbered in the order they were sent."""
         super().__init__()
         self.record = record
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[tuple[int, int], SentMessage] = {}
         self.sent: list[SentMessage] = []  # in order, edits appended again
         self.fail_rules: list[FailRule] = []
-        self._ids = itertools.count(1)
+        self._ids = ids if ids is not None else itertools.count(1)
 
     def fail(self, method: str, status: int, description: str, parameters: dict | None = None,
              times: int = 1) -> None:
@@ -150,9 +152,9 @@ _STATEFUL = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDo
 class UpdateFactory:
     """Builds the updates a private-chat user would cause (text messages and button presses)."""
 
-    def __init__(self, start_id: int = 1) -> None:
+    def __init__(self, start_id: int = 1, *, message_ids: Iterator[int] | None = None) -> None:
         self._update_ids = itertools.count(start_id)
-        self._message_ids = itertools.count(100000)
+        self.message_ids = message_ids if message_ids is not None else itertools.count(100000)
 
     def _user(self, user_id: int, first_name: str = "用户") -> dict:
         return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "zh-hans"}
@@ -164,7 +166,7 @@ class UpdateFactory:
         return Update.model_validate({
             "update_id": update_id if update_id is not None else next(self._update_ids),
             "message": {
-                "message_id": next(self._message_ids),
+                "message_id": next(self.message_ids),
                 "date": int(time.time()),
                 "chat": {"id": user_id, "type": "private"},
                 "from": self._user(user_id),
@@ -178,7 +180,7 @@ class UpdateFactory:
         return Update.model_validate({
             "update_id": next(self._update_ids),
             "message": {
-                "message_id": next(self._message_ids),
+                "message_id": next(self.message_ids),
                 "date": int(time.time()),
                 "chat": {"id": user_id, "type": "private"},
                 "from": self._user(user_id),
@@ -192,7 +194,7 @@ class UpdateFactory:
         return Update.model_validate({
             "update_id": update_id if update_id is not None else next(self._update_ids),
             "callback_query": {
-                "id": str(next(self._message_ids)),
+                "id": str(next(self.message_ids)),
                 "from": self._user(user_id),
                 "chat_instance": str(user_id),
                 "data": data,

@@ -85,6 +85,7 @@ async def run_polling(db: Database, settings: Settings) -> None:
             raise RunError("GONGKAI_BOT_TOKEN 无效：Bot API 拒绝了该令牌。") from exc
         except TelegramNetworkError as exc:
             raise RunError(f"无法连接 Bot API（{settings.telegram_api_url}）：{exc.message}") from exc
+        await db.liveness.start()
         qa = await load_qa(db, settings)
         dp = create_dispatcher(db, qa, settings)
         await register_commands(bot, db, settings)
@@ -112,10 +113,10 @@ class Console:
     """One citizen chatting with the real dispatcher through the in-process Bot API."""
 
     def __init__(self, db: Database, qa, settings: Settings, *, user_id: int = CONSOLE_USER_ID) -> None:
-        self.session = LocalSession()
+        self.updates = UpdateFactory()
+        self.session = LocalSession(ids=self.updates.message_ids)  # one numbering, as in a Telegram chat
         self.bot = Bot(token="4242:CONSOLE", session=self.session)
         self.dp = create_dispatcher(db, qa, settings)
-        self.updates = UpdateFactory()
         self.user_id = user_id
         self.buttons: list[tuple[str, str]] = []
         self.button_message: SentMessage | None = None

@@ -2,9 +2,10 @@
 Redis (several processes serving the same bot).
 
 With several processes, two updates of one user may be handled by different processes at the same
-time (webhook behind a load balancer, a restart during polling). ``RedisEventIsolation`` takes a
-per-user lock in Redis, so one user's updates are still handled one after the other; the form data
-lives in Redis (JSON, never pickle) so any process can continue any form.
+time (webhook behind a load balancer, a restart during polling). ``LiveRedisIsolation``
+(``bot/isolation.py``) takes a per-user lock in Redis, so one user's updates are still handled one
+after the other, and a lock left by a dead process is released at once; the form data lives in Redis
+(JSON, never pickle) so any process can continue any form.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from storage.db import Database
 
 # A half-filled form is kept this long after its last change (the SQL storage keeps it forever).
 FORM_TTL = timedelta(days=30)
-# A Redis lock older than this is considered abandoned (its process died while handling an update).
-LOCK_TIMEOUT_SECONDS = 60
+# A per-user lock expires this long after its last renewal (renewed every third of it while the
+# handler runs); a lock of a process known to be dead is released at once.
+LOCK_TTL_SECONDS = 10
 REDIS_MAX_CONNECTIONS = 50  # per process
 REDIS_POOL_TIMEOUT = 20  # seconds to wait for a free connection before the update fails
 
@@ -52,18 +54,23 @@ def make_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
     return SqlStorage(db)
 
 
-def make_isolation(settings: Settings, storage: BaseStorage | None = None) -> BaseEventIsolation:
-    """Per-user locks shared by every process (Redis), or in-process locks (one process)."""
-    lock_kwargs = {"timeout": LOCK_TIMEOUT_SECONDS}
-    try:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-    except ImportError:  # pragma: no cover - redis is a dependency
-        return SimpleEventIsolation()
+def make_isolation(settings: Settings, storage: BaseStorage | None = None, liveness=None) -> BaseEventIsolation:
+    """Per-user locks shared by every process (Redis), or in-process locks (one process).
+
+    ``liveness`` (``storage.liveness``, normally ``db.liveness``) tells whether a lock's holder is
+    alive; without it a dead holder's lock is freed by its short TTL only."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.isolation import LiveRedisIsolation
+    from storage.liveness import LocalLiveness
+
     if isinstance(storage, RedisStorage):
-        return storage.create_isolation(lock_kwargs=lock_kwargs)
-    if settings.redis_url:
-        return RedisEventIsolation(redis_client(settings), key_builder=key_builder(settings), lock_kwargs=lock_kwargs)
-    return SimpleEventIsolation()
+        redis = storage.redis
+    elif settings.redis_url:
+        redis = redis_client(settings)
+    else:
+        return SimpleEventIsolation()
+    return LiveRedisIsolation(redis, key_builder(settings), liveness or LocalLiveness(), ttl=LOCK_TTL_SECONDS)
 
 
 def describe(settings: Settings) -> str:

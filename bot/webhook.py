@@ -3,8 +3,11 @@
 - Updates arrive on ``POST settings.webhook_path``; aiogram's ``SimpleRequestHandler`` refuses any
   request without the right ``X-Telegram-Bot-Api-Secret-Token`` (401). The secret is mandatory.
 - Updates are handled *before* the HTTP answer (``handle_in_background=False``): if the process dies
-  mid-update Telegram delivers it again, and the dedup middleware (processed_update table) makes a
-  repeated delivery a no-op — a second delivery to another process too.
+  mid-update the update is delivered again (nginx retries the next process at once, Telegram later),
+  and the dedup middleware (``processed_update``) gives it to whoever may handle it: a repeat of a
+  finished update is a no-op, the update of a dead process is taken over at once, and a repeat of
+  one a live process is still handling waits for it — answered 503 if it is still not finished, so
+  that Telegram delivers it again later.
 - On start, ``setWebhook(GONGKAI_WEBHOOK_URL + webhook_path, secret_token=...)``; every process may
   do so (same URL). Nothing is deleted on shutdown: the other processes keep serving.
 - ``GET /healthz``: 200 when the database (and Redis, if configured) answer, else 503 — for the
@@ -31,6 +34,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.runner import RunError, _start_scheduler, register_commands, load_qa
 from bot.settings import Settings
 from bot.storage_select import describe
+from storage.batching import UpdateInProgress
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,8 @@ HEALTH_PATH = "/healthz"
 HEALTH_TIMEOUT = 3.0
 MAX_BODY = 1024 * 1024  # Telegram updates are small; refuse anything huge early
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+
+RETRY_AFTER_SECONDS = 5
 
 DB_KEY = web.AppKey("db", Database)
 SETTINGS_KEY = web.AppKey("settings", Settings)
@@ -89,6 +95,18 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok" if ok else "error", **status}, status=200 if ok else 503)
 
 
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's handler, answering 503 for an update another live process is still handling."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            return await super()._handle_request(bot, request)
+        except UpdateInProgress as exc:
+            log.warning("update %s still in progress elsewhere: asking for a later delivery", exc.update_id)
+            return web.Response(status=503, text="update in progress",
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def build_app(dp: Dispatcher, bot: Bot, db: Database, settings: Settings, *,
               handle_in_background: bool = False) -> web.Application:
     """The aiohttp application: the webhook route (secret checked), the health route, dp start/stop."""
@@ -97,8 +115,8 @@ def build_app(dp: Dispatcher, bot: Bot, db: Database, settings: Settings, *,
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
     app[DP_KEY] = dp
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret,
-                         handle_in_background=handle_in_background).register(app, path=settings.webhook_path)
+    WebhookHandler(dispatcher=dp, bot=bot, secret_token=secret,
+                   handle_in_background=handle_in_background).register(app, path=settings.webhook_path)
     app.router.add_get(HEALTH_PATH, health)
     setup_application(app, dp, bot=bot)
     return app
@@ -135,6 +153,7 @@ async def run_webhook(db: Database, settings: Settings, *, bot: Bot | None = Non
     loop = asyncio.get_running_loop()
     installed: list[int] = []
     try:
+        await db.liveness.start()  # this process's claims and locks are provably its own from now on
         qa = await load_qa(db, settings)
         dp = create_dispatcher(db, qa, settings)
         app = build_app(dp, bot, db, settings)

@@ -5,6 +5,16 @@ first required field that is still missing", so editing a section just removes i
 form asks for them again before returning to the summary. Pressing 确认提交 is the mutual
 confirmation of art. 31: the application is created with the confirmation instant as its receipt,
 idempotently keyed on the draft id carried by the button.
+
+An answer applies only to the step it was given for. Each prompt, once it is out, is recorded in the
+form data as ``asked`` = (step, message id of the prompt). A typed answer counts only when the
+current step is the one asked and the answer was sent after that prompt (Telegram numbers the
+messages of a chat in order); a button only when its step is the current one and its keyboard is not
+older than the prompt. Anything else — the retry of an answer whose next prompt never went out
+because the process died, an answer typed twice before the next question appeared, a button of an
+earlier step — is not filed anywhere: the citizen is shown the current step (with its keyboard).
+The state is moved *before* a prompt is sent and ``asked`` recorded after, so a crash in between
+errs on the side of asking again.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.settings import Settings
 from bot.texts import applications as T
@@ -39,6 +49,7 @@ log = logging.getLogger(__name__)
 
 FORM = "form"
 DRAFT_ID = "draft_id"
+ASKED = "asked"  # {"step": the step whose prompt the citizen was shown, "msg": that prompt's message id}
 MAX_INPUT = 4096
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -176,20 +187,61 @@ def prompt(step: str, form: dict, required: bool) -> tuple[str, InlineKeyboardMa
     raise ValueError(step)
 
 
-async def go_next(message: Message, state: FSMContext, *, prefix: str | None = None) -> None:
+async def go_next(message: Message | InaccessibleMessage, state: FSMContext, *, prefix: str | None = None) -> None:
+    """Show the current step — the first missing field, or the summary — and record it as asked."""
     data = await state.get_data()
     form = dict(data.get(FORM) or {})
     step, required = next_step(form)
+    recorded: dict = {"required": required}
     if step == "confirm":
         draft_id = data.get(DRAFT_ID) or secrets.token_hex(8)
-        await state.update_data({DRAFT_ID: draft_id, "summary_at": datetime.now(timezone.utc).isoformat()})
-        await state.set_state(ApplyForm.confirm)
+        recorded.update({DRAFT_ID: draft_id, "summary_at": datetime.now(timezone.utc).isoformat()})
         text, markup = summary_text(form), summary_markup(draft_id)
     else:
-        await state.set_state(getattr(ApplyForm, step))
-        await state.update_data({"required": required})
         text, markup = prompt(step, form, required)
-    await message.answer(f"{prefix}\n\n{text}" if prefix else text, reply_markup=markup)
+    await state.set_state(getattr(ApplyForm, step))
+    sent = await message.answer(f"{prefix}\n\n{text}" if prefix else text, reply_markup=markup)
+    recorded[ASKED] = {"step": step, "msg": sent.message_id}
+    await state.update_data(recorded)
+
+
+def was_asked(data: dict, step: str, message_id: int | None, *, button: bool = False) -> bool:
+    """Whether the citizen had been shown ``step``'s prompt when they sent message ``message_id``
+    (for a button: whether its keyboard is the prompt's or came after it)."""
+    asked = data.get(ASKED)
+    if not isinstance(asked, dict):
+        return True  # a form begun before prompts were recorded
+    if asked.get("step") != step:
+        return False
+    shown = asked.get("msg")
+    if not isinstance(shown, int) or not message_id:
+        return True
+    return message_id >= shown if button else message_id > shown
+
+
+def recorded_field(text: str, form: dict) -> str | None:
+    """The field whose recorded answer ``text`` repeats, if any (a re-sent earlier answer)."""
+    for field, value in form.items():
+        if field in T.FIELD_LABELS and value:
+            candidate, error = validate(field, text, form, False)
+            if error is None and candidate == value:
+                return field
+    return None
+
+
+async def ack(callback: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a callback query; a retried update's query may have been answered already."""
+    try:
+        await callback.answer(text, show_alert=alert)
+    except TelegramAPIError:
+        log.info("callback query could not be answered (already answered or expired)")
+
+
+async def show_current_step(callback: CallbackQuery, state: FSMContext) -> None:
+    """A button of another step: say so briefly and show the step the form is at, with its keyboard."""
+    await ack(callback, T.STEP_MOVED_ON)
+    if callback.message is not None:
+        await go_next(callback.message, state)
 
 
 async def start_form(message: Message, state: FSMContext, *, description: str | None = None) -> None:
@@ -265,7 +317,7 @@ def validate(step: str, text: str, form: dict, required: bool) -> tuple[object, 
     return None, T.BAD_CHOICE
 
 
-async def _accept(message: Message, state: FSMContext, step: str, value: object) -> None:
+async def _accept(message: Message | InaccessibleMessage, state: FSMContext, step: str, value: object) -> None:
     if step == "applicant_type" and value == "org":
         await message.answer(T.ASK_ORG_KIND, reply_markup=_choices("applicant_type", T.ORG_KINDS))
         return
@@ -300,6 +352,7 @@ def get_router() -> Router:
     router.message.register(on_summary_text, ApplyForm.confirm)
     router.message.register(on_form_text, StateFilter(ApplyForm), F.text, ~F.text.startswith("/"))
     router.message.register(on_form_non_text, StateFilter(ApplyForm), ~F.text)
+    router.callback_query.register(on_form_button_outside_form, FormCb.filter())
     return router
 
 
@@ -316,6 +369,17 @@ async def on_form_text(message: Message, state: FSMContext) -> None:
     text = message.text or ""
     if len(text) > MAX_INPUT:
         await message.answer(C.MESSAGE_TOO_LONG.format(limit=MAX_DESCRIPTION))
+        return
+    if not was_asked(data, step, message.message_id):
+        # Sent before this step's question was shown (or it never was): not an answer to it.
+        field = recorded_field(text, form)
+        if field == "id_number":
+            prefix = T.ID_ACCEPTED.format(masked=mask_id(str(form[field])))
+        elif field is not None:
+            prefix = T.ALREADY_RECORDED.format(label=T.FIELD_LABELS[field])
+        else:
+            prefix = T.NOT_FILED_HERE
+        await go_next(message, state, prefix=prefix)
         return
     if step in OPTIONAL and not required and text.strip() == T.SKIP:
         await _accept(message, state, step, "")
@@ -335,14 +399,17 @@ async def on_form_non_text(message: Message, state: FSMContext) -> None:
 async def on_choice(callback: CallbackQuery, callback_data: FormCb, state: FSMContext) -> None:
     current = await state.get_state()
     step = current.split(":", 1)[1] if current else ""
-    if callback_data.step != step or not isinstance(callback.message, Message):
-        await callback.answer(C.STALE_BUTTON)
+    if callback.message is None:
+        await ack(callback, C.STALE_BUTTON)
         return
     data = await state.get_data()
+    if callback_data.step != step or not was_asked(data, step, callback.message.message_id, button=True):
+        await show_current_step(callback, state)
+        return
     form = dict(data.get(FORM) or {})
     value = callback_data.value
     if value == "skip" and step in OPTIONAL and not data.get("required"):
-        await callback.answer()
+        await ack(callback)
         await _accept(callback.message, state, step, "")
         return
     allowed = {
@@ -352,42 +419,48 @@ async def on_choice(callback: CallbackQuery, callback_data: FormCb, state: FSMCo
         "delivery_channel": set(channel_options(form)),
     }.get(step, set())
     if value not in allowed:
-        await callback.answer(C.STALE_BUTTON)
+        await ack(callback, C.STALE_BUTTON)  # forged: a value this step never offers
         return
-    await callback.answer()
+    await ack(callback)
     await _accept(callback.message, state, step, value)
+
+
+async def on_form_button_outside_form(callback: CallbackQuery) -> None:
+    """A form button when no form is being filled in (finished, cancelled or expired)."""
+    await ack(callback, T.FORM_NOT_ACTIVE, alert=True)
 
 
 async def on_summary_text(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
+    if not was_asked(data, "confirm", message.message_id):
+        await go_next(message, state)  # the summary was never shown (or came after this message)
+        return
     await message.answer(T.BAD_CHOICE, reply_markup=summary_markup(data.get(DRAFT_ID) or ""))
 
 
 async def on_summary_button(callback: CallbackQuery, callback_data: FormCb, state: FSMContext) -> None:
-    if not isinstance(callback.message, Message):
-        await callback.answer(C.STALE_BUTTON)
+    if callback.message is None:
+        await ack(callback, C.STALE_BUTTON)
         return
     if callback_data.value == "cancel":
         await state.clear()
-        await callback.answer()
+        await ack(callback)
         await callback.message.answer(T.FORM_CANCELLED)
         return
     if callback_data.value == "edit":
-        await callback.answer()
+        await ack(callback)
         rows = [[(label, FormCb(step="edit", value=key))] for key, label in T.EDIT_SECTIONS.items()]
         rows.append([(T.BACK_TO_SUMMARY, FormCb(step="edit", value="back"))])
         await callback.message.answer(T.ASK_EDIT, reply_markup=_kb(rows))
         return
-    await callback.answer(C.STALE_BUTTON)
+    await ack(callback, C.STALE_BUTTON)
 
 
 async def on_edit_section(callback: CallbackQuery, callback_data: FormCb, state: FSMContext) -> None:
-    if not isinstance(callback.message, Message) or (
-        callback_data.value not in SECTIONS and callback_data.value != "back"
-    ):
-        await callback.answer(C.STALE_BUTTON)
+    if callback.message is None or (callback_data.value not in SECTIONS and callback_data.value != "back"):
+        await ack(callback, C.STALE_BUTTON)
         return
-    await callback.answer()
+    await ack(callback)
     if callback_data.value != "back":
         data = await state.get_data()
         form = {k: v for k, v in (data.get(FORM) or {}).items() if k not in SECTIONS[callback_data.value]}
@@ -413,20 +486,23 @@ async def receipt_text(db: Database, app: Application, settings: Settings | None
 async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMContext, db: Database,
                      settings: Settings) -> None:
     if not isinstance(callback.message, Message):
-        await callback.answer(C.STALE_BUTTON)
+        await ack(callback, C.STALE_BUTTON)
         return
     user_id = callback.from_user.id
     key = f"tg:{user_id}:{callback_data.value}"
     current = await state.get_state()
     data = await state.get_data()
-    if current != ApplyForm.confirm.state or data.get(DRAFT_ID) != callback_data.value:
+    if (current != ApplyForm.confirm.state or data.get(DRAFT_ID) != callback_data.value
+            or not was_asked(data, "confirm", callback.message.message_id, button=True)):
         existing = await find_by_idempotency_key(db, key)
         if existing is not None and existing.telegram_user_id == user_id:
-            await callback.answer()
+            await ack(callback)
             receipt = await receipt_text(db, existing, settings)
             await callback.message.answer(T.RECEIPT_DUPLICATE.format(receipt=receipt))
+        elif current is not None and current.startswith(f"{ApplyForm.__name__}:"):
+            await show_current_step(callback, state)  # an earlier summary, or a step not yet done
         else:
-            await callback.answer(C.STALE_BUTTON)
+            await ack(callback, C.STALE_BUTTON)
         return
     form = dict(data.get(FORM) or {})
     try:
@@ -452,11 +528,11 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
             submitted_at=submitted,
         )
     except DraftError:
-        await callback.answer()
+        await ack(callback)
         await go_next(callback.message, state)
         return
     if next_step(form)[0] != "confirm":
-        await callback.answer()
+        await ack(callback)
         await go_next(callback.message, state)
         return
     try:
@@ -465,11 +541,11 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
         )
     except Exception as exc:  # type only: a database error's text would carry the applicant's data
         log.error("application submission failed (user %s): %s", user_id, type(exc).__name__)
-        await callback.answer()
+        await ack(callback)
         await callback.message.answer(T.SUBMIT_FAILED)
         return
     await state.clear()
-    await callback.answer()
+    await ack(callback)
     try:
         await callback.message.edit_reply_markup(reply_markup=None)
     except TelegramAPIError:  # an old client or an emulator without the method: the receipt matters more

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+import time
 import weakref
 from collections.abc import Sequence
 from contextlib import nullcontext
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,6 +31,8 @@ from storage.models import ProcessedUpdate, QuestionLog
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+LIVE_WAIT_SECONDS = 25.0  # a repeat waits this long for a live owner (Telegram waits 60 s for an answer)
+LIVE_POLL_SECONDS = 0.05
 _locks: "weakref.WeakKeyDictionary[Database, asyncio.Lock]" = weakref.WeakKeyDictionary()
 
 
@@ -82,46 +84,99 @@ class _Batcher:
             await asyncio.shield(self._flusher)
 
 
+class UpdateInProgress(Exception):
+    """A repeated update whose first delivery a live process is still handling after ``live_wait``:
+    answer the sender with an error so that it delivers the update again later."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} is still being handled by a live process")
+        self.update_id = update_id
+
+
 class UpdateClaims(_Batcher):
     """``await claim(update_id, bot_id, at)`` → True when this process should handle the update.
 
-    The first delivery wins the claim. A repeat is dropped — unless the claim was left undone by
-    another process instance (it died mid-update) for longer than ``takeover_after``: then this
-    process takes it over, so the re-delivered update is not lost. With long polling only one
-    process polls at a time, so ``takeover_after=0`` (the default) is safe there; several webhook
-    processes use a lease longer than any normal handling time.
+    The first delivery wins the claim; its owner is this process's liveness owner
+    (``storage.liveness``). A repeated delivery meets the claim and then:
+
+    - the claim is done, or this very process is handling it → dropped (exactly one effect);
+    - its owner is dead (PostgreSQL: its advisory lock is gone) → taken over at once (compare-and-set
+      on the owner, so only one of several retries wins) and handled;
+    - its owner is alive → waits until the claim is done (dropped) or the owner is gone (taken
+      over); after ``live_wait`` it raises ``UpdateInProgress`` so the sender delivers it again later;
+    - its owner cannot be told (SQLite, or a row written before owners had a liveness): taken over
+      once the claim is older than ``takeover_after`` — 0 with long polling (one poller at a time, so
+      an unfinished claim of another instance is a dead one's), else dropped as before.
     """
 
-    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0)) -> None:
+    def __init__(self, db: Database, *, takeover_after: timedelta = timedelta(0), liveness=None,
+                 live_wait: float = LIVE_WAIT_SECONDS) -> None:
         super().__init__(db)
         self._insert = sqlite_insert if db.is_sqlite else pg_insert
-        self.owner = uuid.uuid4().hex
+        self.liveness = liveness if liveness is not None else db.liveness
         self.takeover_after = takeover_after
+        self.live_wait = live_wait
         self._done = _DoneMarks(db)
 
+    @property
+    def owner(self) -> str:
+        return self.liveness.owner
+
     async def claim(self, update_id: int, bot_id: int, at) -> bool:
+        await self.liveness.start()  # the owner must be provably alive before its claim is visible
         if await self.submit((update_id, bot_id, at)):
             return True
-        return await self._take_over(update_id, bot_id, at)
+        return await self._repeated(update_id, bot_id)
 
     async def done(self, update_id: int, bot_id: int) -> None:
         """Mark a claimed update handled (group-committed like the claims)."""
         await self._done.submit((update_id, bot_id))
 
-    async def _take_over(self, update_id: int, bot_id: int, at) -> bool:
+    async def _repeated(self, update_id: int, bot_id: int) -> bool:
+        deadline = time.monotonic() + self.live_wait
+        delay = LIVE_POLL_SECONDS
+        while True:
+            async with self.db.session() as s:
+                row = (await s.execute(
+                    select(ProcessedUpdate.done, ProcessedUpdate.owner, ProcessedUpdate.at)
+                    .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.bot_id == bot_id)
+                )).first()
+            now = datetime.now(timezone.utc)
+            if row is None:  # pruned in between (days old): a new claim
+                if await self.submit((update_id, bot_id, now)):
+                    return True
+                continue
+            done, owner, at = row
+            if done or owner == self.owner:  # finished, or being handled right here
+                return False
+            alive = await self.liveness.alive(owner)
+            if alive is None and self.liveness.judges(owner):
+                alive = True  # the check failed just now (database busy): wait and look again
+            if alive is False or (alive is None and _aware(at) <= now - self.takeover_after):
+                if await self._take_over(update_id, bot_id, owner, now):
+                    return True
+                continue  # finished or taken by another process meanwhile: look again
+            if alive is None:
+                return False  # an owner we cannot judge, within its lease: the old rule
+            if time.monotonic() >= deadline:
+                log.warning("update %s: its owner %s is alive but has not finished it", update_id, owner)
+                raise UpdateInProgress(update_id)
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.5)
+
+    async def _take_over(self, update_id: int, bot_id: int, owner: str, now: datetime) -> bool:
         stmt = (
             update(ProcessedUpdate)
             .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.bot_id == bot_id,
-                   ProcessedUpdate.done.is_(False), ProcessedUpdate.owner != self.owner,
-                   ProcessedUpdate.at <= at - self.takeover_after)
-            .values(owner=self.owner, at=at)
+                   ProcessedUpdate.done.is_(False), ProcessedUpdate.owner == owner)
+            .values(owner=self.owner, at=now)
         )
         async with write_lock(self.db):
             async with self.db.session() as s:
                 taken = (await s.execute(stmt)).rowcount == 1
                 await s.commit()
         if taken:
-            log.warning("update %s was left unfinished by another process; handling it again", update_id)
+            log.warning("update %s was left unfinished by a process that is gone; handling it again", update_id)
         return taken
 
     async def _write(self, items: list[tuple[int, int, Any]]) -> list[bool]:
@@ -145,6 +200,10 @@ class UpdateClaims(_Batcher):
             (update_id, bot_id) in inserted and first[(update_id, bot_id)] == i
             for i, (update_id, bot_id, _) in enumerate(items)
         ]
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)  # SQLite drops the zone
 
 
 class _DoneMarks(_Batcher):

@@ -117,6 +117,7 @@ class Database:
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        self._liveness = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,6 +125,15 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessionmaker()
+
+    @property
+    def liveness(self):
+        """This process's liveness (``storage.liveness``): owner of its update claims and user locks."""
+        if self._liveness is None:
+            from storage.liveness import liveness_for
+
+            self._liveness = liveness_for(self)
+        return self._liveness
 
     async def ping(self) -> None:
         """One round trip to the server (health checks); raises when the database is unreachable."""
@@ -133,6 +143,9 @@ class Database:
             await conn.execute(text("select 1"))
 
     async def dispose(self) -> None:
+        if self._liveness is not None:
+            liveness, self._liveness = self._liveness, None
+            await liveness.close()
         await self.engine.dispose()
 
 

@@ -5,6 +5,11 @@ methods the bot uses, records every call with its arrival time, keeps the messag
 test can read the buttons and press them), can inject failures (429 with ``retry_after``, 403), and
 serves ``getUpdates`` from a queue (polling mode). Webhook-mode updates are posted by the test
 itself to the bot processes (see ``post_update``), as a reverse proxy in front of them would.
+
+``hold(method, chat_id)`` keeps one matching request waiting (the bot process is then caught in the
+middle of an update, e.g. to be killed there); a held message whose sender has gone meanwhile is
+never delivered. ``Updates(message_ids=emulator.message_ids)`` numbers the citizen's messages in the
+same sequence as the bot's, as Telegram numbers the messages of one chat.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -56,6 +62,18 @@ class Failure:
 
 
 @dataclass
+class Hold:
+    method: str
+    chat_id: int | None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    taken: bool = False
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class Call:
     method: str
     params: dict[str, Any]
@@ -70,10 +88,11 @@ class BotApiEmulator:
         self.messages: dict[int, list[Message]] = defaultdict(list)  # chat -> sent, in order (edits too)
         self.callback_answers: list[dict[str, Any]] = []
         self.failures: list[Failure] = []
+        self.holds: list[Hold] = []
         self.webhook: dict[str, Any] | None = None
         self.updates: asyncio.Queue[dict] = asyncio.Queue()
         self._pending_updates: list[dict] = []
-        self._ids = itertools.count(1)
+        self.message_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -95,6 +114,8 @@ class BotApiEmulator:
         return self
 
     async def stop(self) -> None:
+        for hold in self.holds:
+            hold.release()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -116,6 +137,20 @@ class BotApiEmulator:
             if f.method == method and f.times > 0 and (f.chat_id is None or str(f.chat_id) == str(chat)):
                 f.times -= 1
                 return f
+        return None
+
+    def hold(self, method: str, chat_id: int | None = None) -> Hold:
+        """Keep the next ``method`` request (for ``chat_id``) waiting until ``release()``."""
+        hold = Hold(method, chat_id)
+        self.holds.append(hold)
+        return hold
+
+    def _hold(self, method: str, params: dict) -> Hold | None:
+        chat = params.get("chat_id")
+        for hold in self.holds:
+            if not hold.taken and hold.method == method and (hold.chat_id is None or str(hold.chat_id) == str(chat)):
+                hold.taken = True
+                return hold
         return None
 
     # --- requests -------------------------------------------------------------------------------
@@ -148,6 +183,12 @@ class BotApiEmulator:
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return web.json_response(body, status=failure.status)
+        hold = self._hold(method, params)
+        if hold is not None:
+            hold.arrived.set()
+            await hold.released.wait()
+            if request.transport is None or request.transport.is_closing():  # the sender died meanwhile
+                return web.json_response({"ok": False, "error_code": 500, "description": "sender gone"}, status=500)
         self.calls.append(Call(method, params, now))
         result = await self._result(method, params, now)
         return web.json_response({"ok": True, "result": result})
@@ -179,7 +220,7 @@ class BotApiEmulator:
             return True
         if method == "sendMessage":
             chat = int(params["chat_id"])
-            msg = Message(chat, next(self._ids), str(params.get("text", "")), params.get("reply_markup") or None, now)
+            msg = Message(chat, next(self.message_ids), str(params.get("text", "")), params.get("reply_markup") or None, now)
             await self._record(msg)
             return self._message_json(msg)
         if method in ("editMessageText", "editMessageReplyMarkup"):
@@ -191,7 +232,9 @@ class BotApiEmulator:
             await self._record(msg)
             return self._message_json(msg)
         if method == "answerCallbackQuery":
-            self.callback_answers.append(params)
+            async with self._changed:
+                self.callback_answers.append(params)
+                self._changed.notify_all()
             return True
         if method == "getUpdates":
             return await self._get_updates(params)
@@ -219,6 +262,33 @@ class BotApiEmulator:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def callback_answer(self, callback_id: str) -> dict[str, Any] | None:
+        return next((a for a in self.callback_answers if str(a.get("callback_query_id")) == str(callback_id)), None)
+
+    async def wait_for_reply(self, chat_id: int, count: int, callback_id: str | None = None,
+                             timeout: float = 30.0, grace: float = 1.0) -> Message | dict[str, Any]:
+        """The citizen's view after an update: the next new message of ``chat_id`` (its
+        ``count``-th), or — for a button press answered only with a notice and no message within
+        ``grace`` seconds of the notice — that callback answer."""
+        def has_message() -> bool:
+            return len(self.sent(chat_id)) >= count
+
+        def ready() -> bool:
+            answer = self.callback_answer(callback_id) if callback_id is not None else None
+            return has_message() or bool(answer and answer.get("text"))
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+            if not has_message():
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(has_message), grace)
+                except asyncio.TimeoutError:
+                    pass
+        sent = self.sent(chat_id)
+        if len(sent) >= count:
+            return sent[count - 1]
+        return self.callback_answer(callback_id)  # type: ignore[return-value, arg-type]
+
     async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 30.0) -> list[Message]:
         """Wait until ``chat_id`` has received at least ``count`` new (non-edit) messages in total."""
         async with self._changed:
@@ -231,9 +301,9 @@ class BotApiEmulator:
 class Updates:
     """Telegram-shaped update dicts with increasing ids."""
 
-    def __init__(self, start: int = 1) -> None:
+    def __init__(self, start: int = 1, *, message_ids: Iterator[int] | None = None) -> None:
         self._update_ids = itertools.count(start)
-        self._ids = itertools.count(500000)
+        self._ids = message_ids if message_ids is not None else itertools.count(500000)
 
     def _user(self, user_id: int) -> dict:
         return {"id": user_id, "is_bot": False, "first_name": "用户", "language_code": "zh-hans"}

@@ -10,6 +10,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.local_session import LocalSession, SentMessage, UpdateFactory
 from bot.settings import Settings
 from knowledge.types import Answer, Source, Suggestion
+from storage.liveness import LocalLiveness
 
 VALID_ID = "11010519491231002X"
 VALID_USCC = "91440300708461136T"
@@ -42,13 +43,16 @@ class FakeQA:
 class Chat:
     def __init__(self, db, *, qa=None, settings: Settings | None = None, session: LocalSession | None = None,
                  updates: UpdateFactory | None = None) -> None:
+        """A bot process talking to citizens. On SQLite each Chat is a process of its own (its own
+        liveness owner, as after a restart); on PostgreSQL the Chats of one ``Database`` share it."""
         self.db = db
         self.qa = qa if qa is not None else FakeQA()
         self.settings = settings or Settings(home_agency="济宁市科学技术局", bot_token="4242:TEST")
-        self.session = session or LocalSession()
-        self.bot: Bot = create_bot(self.settings, session=self.session)
-        self.dp = create_dispatcher(db, self.qa, self.settings)
         self.updates = updates or UpdateFactory()
+        # one message numbering for the citizen's and the bot's messages, as in a Telegram chat
+        self.session = session or LocalSession(ids=self.updates.message_ids)
+        self.bot: Bot = create_bot(self.settings, session=self.session)
+        self.dp = create_dispatcher(db, self.qa, self.settings, liveness=LocalLiveness() if db.is_sqlite else None)
 
     def restarted(self) -> "Chat":
         """A new process: new dispatcher, new session, same database (update ids keep counting)."""
@@ -76,7 +80,9 @@ class Chat:
         raise AssertionError(f"no button {label!r} in {msg.buttons()}")
 
     async def press_data(self, data: str, user: int = 7) -> list[SentMessage]:
-        return await self.feed(self.updates.press(user, data))
+        """A button press with arbitrary (possibly forged) data, on the user's latest keyboard."""
+        keyboards = [m for m in self.session.sent if m.chat_id == user and m.buttons()]
+        return await self.feed(self.updates.press(user, data, keyboards[-1] if keyboards else None))
 
     def texts(self, user: int | None = None) -> list[str]:
         return [m.text for m in self.session.sent if user is None or m.chat_id == user]

@@ -67,6 +67,22 @@ BAD_RECEIPT_OLD = "收到申请日期 {day} 早于《政府信息公开条例》
 BAD_FIELD = "“{field}”填写不正确，请核对。"
 
 TEXT_EXPECTED = "请输入文字。"
+
+# An answer is filed only under the step the citizen was asked (see handlers/apply.py).
+FIELD_LABELS = {
+    "name": "姓名（名称）",
+    "org_code": "统一社会信用代码",
+    "id_number": "证件号码",
+    "phone": "联系电话",
+    "email": "电子邮箱",
+    "address": "通信地址",
+    "description": "所需信息描述",
+    "doc_number": "文号",
+}
+ALREADY_RECORDED = "已记录您的{label}。"
+NOT_FILED_HERE = "您刚才发送的内容早于下面的问题，未作为此项填写，请按此项重新填写。"
+STEP_MOVED_ON = "该按钮属于之前的步骤，已为您显示当前步骤。"
+FORM_NOT_ACTIVE = "这份申请表已结束（已提交、已取消或已过期）。如需提交新的申请，请发送 /apply。"
 TOO_LONG = "内容过长，请精简到 {limit} 字以内。"
 
 SUMMARY = (

@@ -1,4 +1,5 @@
-"""``gongkai run`` (the bot, long polling) and ``gongkai console`` (chat in the terminal)."""
+"""``gongkai run`` (the bot, long polling), ``gongkai web`` (the staff desk and the public page) and
+``gongkai console`` (chat in the terminal)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.settings import get_settings
 def register(app: typer.Typer) -> None:
     app.command("run")(run_bot)
     app.command("console")(console)
+    app.command("web")(run_web_pages)
 
 
 def _logging(level: int) -> None:
@@ -64,5 +66,27 @@ def console(demo: bool = typer.Option(False, "--demo", help="使用临时数据�
             asyncio.run(run_demo_console(settings))
         else:
             run(lambda db: run_console(db, settings))
+    except KeyboardInterrupt:
+        pass
+
+
+def run_web_pages(
+    host: str = typer.Option(None, "--host", help="监听地址（默认 GONGKAI_WEB_HOST，127.0.0.1）"),
+    port: int = typer.Option(None, "--port", help="监听端口（默认 GONGKAI_WEB_PORT，8080）"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="输出调试日志"),
+) -> None:
+    """运行网页：工作人员办理台（/desk）和公众咨询、在线申请页面（/）。Webhook 方式运行时网页已由同一服务提供。"""
+    from bot.runner import RunError
+    from bot.webhook import run_web
+
+    settings = get_settings()
+    changes = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
+    if changes:
+        settings = settings.model_copy(update=changes)
+    _logging(logging.DEBUG if verbose else logging.INFO)
+    try:
+        run(lambda db: run_web(db, settings))
+    except RunError as exc:
+        fail(str(exc))
     except KeyboardInterrupt:
         pass

@@ -10,6 +10,8 @@
 - ``GET /healthz``: 200 when the database (and Redis, if configured) answer, else 503 — for the
   reverse proxy / load balancer and for systemd watchdogs. It never shows connection strings.
 - The reminder scan runs in every process: the ledger makes that safe (one send per reminder).
+- The web pages (``web/``: the staff desk and the public page) are served by the same application;
+  ``gongkai web`` serves them alone (``run_web``). This module is the one place ``bot/`` imports ``web/``.
 """
 
 from __future__ import annotations
@@ -100,8 +102,57 @@ def build_app(dp: Dispatcher, bot: Bot, db: Database, settings: Settings, *,
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret,
                          handle_in_background=handle_in_background).register(app, path=settings.webhook_path)
     app.router.add_get(HEALTH_PATH, health)
+    # the web pages (staff desk, public page) on the same application: web/app.py
+    from web.app import setup_web
+
+    setup_web(app, db, settings, dp.workflow_data.get("qa"), bot=bot, redis=getattr(dp.storage, "redis", None))
     setup_application(app, dp, bot=bot)
     return app
+
+
+def build_web_app(db: Database, settings: Settings, qa) -> web.Application:
+    """``gongkai web``: the web pages and the health route, without the webhook."""
+    from web.app import setup_web
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app[DB_KEY] = db
+    app[SETTINGS_KEY] = settings
+    app.router.add_get(HEALTH_PATH, health)
+    setup_web(app, db, settings, qa)
+    return app
+
+
+async def run_web(db: Database, settings: Settings, *, stop: asyncio.Event | None = None,
+                  on_ready: Callable[[web.AppRunner], Awaitable[None]] | None = None) -> None:
+    """Serve the web pages on ``GONGKAI_WEB_HOST:GONGKAI_WEB_PORT`` until SIGTERM/SIGINT (or ``stop``)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[int] = []
+    qa = await load_qa(db, settings)
+    runner = web.AppRunner(build_web_app(db, settings, qa), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.web_host, settings.web_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise RunError(f"无法监听 {settings.web_host}:{settings.web_port}：{exc.strerror or exc}") from exc
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError):
+                pass
+        log.info("web pages on http://%s:%s (public URL %s, %s)", settings.web_host, settings.web_port,
+                 settings.web_base_url, describe(settings))
+        if on_ready is not None:
+            await on_ready(runner)
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()
 
 
 async def _bot_and_me(settings: Settings, bot: Bot | None) -> tuple[Bot, Any]:

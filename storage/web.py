@@ -28,9 +28,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
+from storage.config import OfficeSettings
 from storage.db import Database
 from storage.errors import ServiceError
 from storage.models import Application, AuditLog, DeskKey, DeskLink, DeskSession
+from storage.staff import get_staff, has_role, mask_id
 
 KEY_NAME = "web"
 TOUCH_EVERY = timedelta(seconds=60)  # a session's last_seen_at is written at most this often
@@ -107,6 +109,14 @@ async def issue_link(db: Database, staff_id: int, *, minutes: int, issued_by: st
         s.add(AuditLog(at=now, actor=issued_by, action="web.link", detail=f"expires {expires.isoformat()}"))
         await s.commit()
     return IssuedLink(token, expires)
+
+
+async def issue_staff_link(db: Database, settings: OfficeSettings, staff_id: int, *, minutes: int,
+                           issued_by: str, now: datetime | None = None) -> IssuedLink:
+    """A sign-in link for a staff member (any role); WebError("link_not_staff") for anyone else."""
+    if not has_role(await get_staff(db, settings, staff_id), "handler"):
+        raise WebError("link_not_staff", id=mask_id(staff_id))
+    return await issue_link(db, staff_id, minutes=minutes, issued_by=issued_by, now=now)
 
 
 def _parse_link(key: bytes, token: str) -> tuple[datetime, str]:

@@ -72,6 +72,18 @@ class Web:
 WEB = web.AppKey("gongkai_web", Web)
 
 
+def _request_key(name: str):
+    """A typed per-request key where aiohttp has them (3.12+), else the plain name."""
+    maker = getattr(web, "RequestKey", None)
+    return maker(name, object) if maker is not None else name
+
+
+STAFF = _request_key("gongkai_staff")  # web.desk.Staff of a desk request
+CSRF = _request_key("gongkai_csrf")  # the session's CSRF token
+FLASH = _request_key("gongkai_flash")  # the message the last POST left
+FORM = _request_key("gongkai_form")  # the posted form of a desk action
+
+
 def web_of(request: web.Request) -> Web:
     return request.app[WEB]
 
@@ -99,9 +111,9 @@ def render(request: web.Request, template: str, *, status: int = 200, headers: d
            **context: Any) -> web.Response:
     w = web_of(request)
     context.setdefault("office", w.settings.home_agency or T.OFFICE_DEFAULT)
-    context.setdefault("staff", request.get("staff"))
-    context.setdefault("flash", request.get("flash"))
-    context.setdefault("csrf", request.get("csrf", ""))
+    context.setdefault("staff", request.get(STAFF))
+    context.setdefault("flash", request.get(FLASH))
+    context.setdefault("csrf", request.get(CSRF, ""))
     context.setdefault("embed", False)
     text = w.templates.get_template(template).render(url=w.url, request_path=request.path, **context)
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8", headers=headers)
@@ -223,7 +235,8 @@ def security_headers(request: web.Request, response: web.StreamResponse) -> None
                        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                        f"form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}")
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin" if not path.startswith("/desk/signin") else "no-referrer")
+    # same-origin: the sign-in link's token never leaves the site in a Referer (and Origin stays set)
+    headers.setdefault("Referrer-Policy", "same-origin")
     if not embeddable:
         headers.setdefault("X-Frame-Options", "DENY")
     if path.startswith("/desk") or request.method == "POST":

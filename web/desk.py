@@ -36,7 +36,7 @@ from storage.models import Application, ApplicationEvent, DeskSession, StaffMemb
 from storage.staff import PermissionDenied, audit, effective_roles, get_staff, has_role, mask_name, require_role
 from storage.web import WebError, close_session, find_session, link_state, open_session, redeem_link
 from web.core import (
-    CSRF_FIELD, SESSION_COOKIE, check_form_token, cookie_args, error_page, form_token, redirect, render,
+    CSRF, CSRF_FIELD, FLASH, FORM, SESSION_COOKIE, STAFF, check_form_token, cookie_args, error_page, form_token, redirect, render,
     same_site, set_flash, take_flash, web_of,
 )
 
@@ -94,7 +94,7 @@ def desk_page(role: str = "handler", *, action: str = "page", form: bool = True)
                 response = render(request, "desk_signin.html", status=401, message=message, token=None)
                 response.del_cookie(SESSION_COOKIE, path=w.url("/desk"))
                 return response
-            request["csrf"] = session.csrf
+            request[CSRF] = session.csrf
             try:
                 member = await require_role(w.db, w.settings, session.staff_id, role, action=f"web:{action}")
             except PermissionDenied:
@@ -102,12 +102,12 @@ def desk_page(role: str = "handler", *, action: str = "page", form: bool = True)
                 if not has_role(member, "handler"):  # no longer staff: the session ends here
                     await close_session(w.db, request.cookies.get(SESSION_COOKIE))
                     return error_page(request, 403, T.NOT_STAFF)
-                request["staff"] = Staff(member, session)
+                request[STAFF] = Staff(member, session)
                 return error_page(request, 403, T.FORBIDDEN.format(role=T.ROLE_LABELS[role]))
-            request["staff"] = Staff(member, session)
+            request[STAFF] = Staff(member, session)
             if request.method == "POST" and form:
-                request["form"] = await request.post()
-                if not check_csrf(request, request["form"].get(CSRF_FIELD)):
+                request[FORM] = await request.post()
+                if not check_csrf(request, request[FORM].get(CSRF_FIELD)):
                     return error_page(request, 403, T.FORM_EXPIRED)
             return await handler(request)
         return inner
@@ -115,7 +115,7 @@ def desk_page(role: str = "handler", *, action: str = "page", form: bool = True)
 
 
 def check_csrf(request: web.Request, token: object) -> bool:
-    session: DeskSession | None = request["staff"].session if request.get("staff") else None
+    session: DeskSession | None = request[STAFF].session if request.get(STAFF) else None
     return (session is not None and isinstance(token, str) and same_site(request)
             and hmac.compare_digest(token, session.csrf))
 
@@ -124,7 +124,7 @@ async def with_flash(request: web.Request, build: Callable[[], web.Response | Aw
                      ) -> web.Response:
     """Render a GET page, showing (and clearing) the message the last POST left."""
     carrier = web.Response()
-    request["flash"] = await take_flash(request, carrier)
+    request[FLASH] = await take_flash(request, carrier)
     response = build()
     if inspect.isawaitable(response):
         response = await response
@@ -134,7 +134,8 @@ async def with_flash(request: web.Request, build: Callable[[], web.Response | Aw
 
 
 async def done(request: web.Request, path: str, kind: str, lines: list[str]) -> web.HTTPSeeOther:
-    """Redirect after a POST (so a reload does not repeat it), with a message for the next page."""
+    """The redirect after a POST (so a reload does not repeat it), with a message for the next page;
+    the handler raises it."""
     response = redirect(request, path)
     await set_flash(request, response, kind, lines)
     return response
@@ -181,17 +182,17 @@ async def signin(request: web.Request) -> web.StreamResponse:
     response = redirect(request, "/desk")
     response.set_cookie(SESSION_COOKIE, opened.token, max_age=int(w.settings.web_session_hours * 3600),
                         **cookie_args(request, "/desk"))
-    return response
+    raise response
 
 
 @desk_page(action="signout")
 async def signout(request: web.Request) -> web.StreamResponse:
     w = web_of(request)
     await close_session(w.db, request.cookies.get(SESSION_COOKIE))
-    await audit(w.db, request["staff"].actor, "web.signout")
+    await audit(w.db, request[STAFF].actor, "web.signout")
     response = await done(request, "/desk/signin", "info", [T.SIGNED_OUT])
     response.del_cookie(SESSION_COOKIE, path=w.url("/desk"))
-    return response
+    raise response
 
 
 def _tz(w) -> ZoneInfo:
@@ -330,7 +331,7 @@ async def _application_page(request: web.Request, number: str, *, status: int = 
         left_class=left_class(card.days_left, app.status), actions=ACTIONS_BY_STATUS.get(app.status, ("note",)),
         outcomes=_outcome_choices(), parties=CONSULTATION_PARTIES, failed=failed, error=error, values=values or {},
         today=H.local_today(w.settings).isoformat(), ext_cap=card.deadline.extension_cap,
-        approver=request["staff"].can("approver"),
+        approver=request[STAFF].can("approver"),
     )
 
 
@@ -474,8 +475,8 @@ async def act(request: web.Request) -> web.StreamResponse:
     if name not in ACTIONS:
         raise web.HTTPNotFound()
     call, role = ACTIONS[name]
-    staff: Staff = request["staff"]
-    form = request["form"]
+    staff: Staff = request[STAFF]
+    form = request[FORM]
     values = {k: str(v)[:2000] for k, v in form.items() if k != CSRF_FIELD and isinstance(v, str)}
     if role != "handler":
         try:
@@ -489,7 +490,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     except (H.HandlingError, BadInput) as exc:
         message = error_text(exc) if isinstance(exc, H.HandlingError) else str(exc)
         return await _application_page(request, number, status=400, failed=name, error=message, values=values)
-    return await done(request, f"/desk/applications/{app.number}", "ok", _summary(result, T.ACTION_LABELS[name]))
+    raise await done(request, f"/desk/applications/{app.number}", "ok", _summary(result, T.ACTION_LABELS[name]))
 
 
 def routes() -> list[web.RouteDef]:

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
@@ -38,7 +38,7 @@ from storage.calendar import import_schedule, load_calendar, official_year_sourc
 from storage.knowledge import get_report, list_reports, remove_reports, report_cells, reports_of_year, unanswered_summary
 from storage.staff import audit
 from storage.statistics import build_report
-from web.core import CSRF_FIELD, MAX_UPLOAD_MB, error_page, render, web_of
+from web.core import CSRF_FIELD, MAX_UPLOAD_MB, STAFF, error_page, render, web_of
 from web.desk import check_csrf, desk_page, done, with_flash
 
 FIRST_YEAR = 2008  # the regulation took effect on 2008-05-01
@@ -160,7 +160,7 @@ async def report_download(request: web.Request) -> web.StreamResponse:
     with tempfile.TemporaryDirectory(prefix="gongkai-web-") as tmp:
         path = await asyncio.to_thread(write, tables, Path(tmp) / f"report.{kind}")
         body = path.read_bytes()
-    await audit(w.db, request["staff"].actor, "report", detail=f"year {year} format {fmt} download {kind}")
+    await audit(w.db, request[STAFF].actor, "report", detail=f"year {year} format {fmt} download {kind}")
     return web.Response(body=body, headers={
         "Content-Type": CONTENT_TYPES[kind],
         "Content-Disposition": f"attachment; filename=\"report-{year}.{kind}\"; filename*=UTF-8''{quote(name)}",
@@ -191,7 +191,7 @@ async def read_upload(request: web.Request, limit: int = MAX_UPLOAD_MB * 1024 * 
 
 def safe_name(filename: str, default: str) -> str:
     """The upload's file name without folders or odd characters (it names the report's source)."""
-    name = Path(filename.replace("\\", "/")).name
+    name = Path(unquote(filename).replace("\\", "/")).name  # some clients percent-encode the name
     name = re.sub(r"[^\w.\-（）()\u4e00-\u9fff]", "_", name)[:120].lstrip(".")
     return name or default
 
@@ -209,7 +209,7 @@ async def _knowledge(request: web.Request, *, status: int = 200, errors: list[st
     reports = await list_reports(w.db)
     unanswered = await unanswered_summary(w.db, since=since, limit=200)
     return render(request, "desk_knowledge.html", status=status, reports=reports, unanswered=unanswered, days=days,
-                  errors=errors or [], admin=request["staff"].can("admin"))
+                  errors=errors or [], admin=request[STAFF].can("admin"))
 
 
 @desk_page("admin", action="knowledge.upload", form=False)
@@ -236,11 +236,11 @@ async def knowledge_upload(request: web.Request) -> web.StreamResponse:
     lines = [T.KNOWLEDGE_RESULT[r.status].format(agency=r.agency, year=r.year, sentences=r.passages, cells=r.cells)
              for r in results]
     lines += [TCLI.INGEST_WARNINGS.format(warnings="；".join(r.warnings)).strip() for r in results if r.warnings]
-    await audit(w.db, request["staff"].actor, "knowledge.upload",
+    await audit(w.db, request[STAFF].actor, "knowledge.upload",
                 detail="; ".join(f"{r.agency} {r.year} {r.status}" for r in results))
     if hasattr(w.qa, "reload"):
         await w.qa.reload(w.db)  # the public page answers from the new report at once
-    return await done(request, "/desk/knowledge", "ok", lines)
+    raise await done(request, "/desk/knowledge", "ok", lines)
 
 
 @desk_page("admin", action="knowledge.remove")
@@ -251,10 +251,10 @@ async def knowledge_remove(request: web.Request) -> web.StreamResponse:
     if report is None:
         raise web.HTTPNotFound()
     await remove_reports(w.db, report_id=report.id)
-    await audit(w.db, request["staff"].actor, "knowledge.remove", detail=f"{report.agency} {report.year}")
+    await audit(w.db, request[STAFF].actor, "knowledge.remove", detail=f"{report.agency} {report.year}")
     if hasattr(w.qa, "reload"):
         await w.qa.reload(w.db)
-    return await done(request, "/desk/knowledge", "ok", [T.KNOWLEDGE_REMOVED.format(agency=report.agency,
+    raise await done(request, "/desk/knowledge", "ok", [T.KNOWLEDGE_REMOVED.format(agency=report.agency,
                                                                                     year=report.year)])
 
 
@@ -294,7 +294,7 @@ async def _calendar(request: web.Request, *, status: int = 200, errors: list[str
     next_missing = year + 1 if cal.is_provisional_year(year + 1) and today.month >= 10 and year == today.year else None
     return render(request, "desk_calendar.html", status=status, year=year, months=months, workdays=workdays,
                   source_label=TC.SOURCE_LABEL[status_key], source_file=sources.get(year), special=special,
-                  weekdays=TC.WEEKDAYS, errors=errors or [], admin=request["staff"].can("admin"),
+                  weekdays=TC.WEEKDAYS, errors=errors or [], admin=request[STAFF].can("admin"),
                   years=range(today.year + 2, today.year - 6, -1), next_missing=next_missing)
 
 
@@ -316,7 +316,7 @@ async def calendar_import(request: web.Request) -> web.StreamResponse:
         return await _calendar(request, status=400, errors=[T.CALENDAR_IMPORT_FAILED, *exc.errors])
     if not result.years:
         return await _calendar(request, status=400, errors=[T.CALENDAR_EMPTY])
-    await audit(w.db, request["staff"].actor, "holidays.import", detail=",".join(map(str, result.years)))
+    await audit(w.db, request[STAFF].actor, "holidays.import", detail=",".join(map(str, result.years)))
     lines = [T.CALENDAR_IMPORTED.format(years="、".join(map(str, result.years)))]
     if result.changed:
         lines.append(T.CALENDAR_RECOMPUTED)
@@ -328,7 +328,7 @@ async def calendar_import(request: web.Request) -> web.StreamResponse:
         lines.append(T.CALENDAR_REDERIVED)
         lines += [T.CALENDAR_CHANGE.format(number=n, old=TC.TIMELINESS_LABEL.get(old, old or T.NONE),
                                            new=TC.TIMELINESS_LABEL.get(new, new)) for n, old, new in result.rederived]
-    return await done(request, f"/desk/calendar?year={result.years[0]}", "ok", lines)
+    raise await done(request, f"/desk/calendar?year={result.years[0]}", "ok", lines)
 
 
 def routes() -> list[web.RouteDef]:

@@ -20,12 +20,10 @@ from storage.models import Application, QuestionLog
 from storage.statistics import build_report
 from storage.web import WEB_KEY_PREFIX, receipt_secret, sign, signing_key
 from tests.conftest import REPORTS_DIR
-from tests.web_harness import HOME, VALID_ID, file_application, open_client, text_of, web_settings
+from tests.web_harness import HOME, PERSON_FORM, VALID_ID, file_application, open_client, text_of, web_settings
 
 VALID_USCC = "91440300708461136T"
-PERSON = {"applicant_type": "natural_person", "name": "欧阳修文", "id_type": "resident_id", "id_number": VALID_ID,
-          "phone": "13912345678", "email": "ouyang@example.com", "address": "", "description": "2025年道路养护资金使用情况",
-          "doc_number": "", "delivery_form": "electronic", "delivery_channel": "email", "confirm": "yes"}
+PERSON = PERSON_FORM
 
 
 @pytest.fixture

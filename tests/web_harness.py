@@ -21,6 +21,11 @@ ADMIN, APPROVER, HANDLER = 9000001, 555, 444
 VALID_ID = "11010519491231002X"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
+# the public application form, filled in by a person asking for information by e-mail
+PERSON_FORM = {"applicant_type": "natural_person", "name": "欧阳修文", "id_type": "resident_id", "id_number": VALID_ID,
+               "phone": "13912345678", "email": "ouyang@example.com", "address": "",
+               "description": "2025年道路养护资金使用情况", "doc_number": "", "delivery_form": "electronic",
+               "delivery_channel": "email", "confirm": "yes"}
 
 
 def web_settings(**kw) -> Settings:

@@ -71,7 +71,7 @@ class Staff:
 
     @property
     def label(self) -> str:
-        roles = "、".join(T.ROLE_LABELS[r] for r in ("handler", "approver", "admin") if r in self.roles)
+        roles = T.LIST_SEP.join(T.ROLE_LABELS[r] for r in ("handler", "approver", "admin") if r in self.roles)
         return T.SIGNED_IN_AS.format(name=self.member.name or mask_name(str(self.member.telegram_id)), roles=roles)
 
 
@@ -295,7 +295,8 @@ async def application_card(w, ref: str | int) -> Card:
                                     f"{DELIVERY_CHANNELS.get(app.delivery_channel or '', _v(app.delivery_channel))}"),
     ]
     if app.outcome:
-        fields.append((T.CARD_FIELDS["outcome"], f"{OUTCOME_LABELS.get(app.outcome, app.outcome)}（{_v(app.closed_date)}）"))
+        fields.append((T.CARD_FIELDS["outcome"], T.WITH_DATE.format(what=OUTCOME_LABELS.get(app.outcome, app.outcome),
+                                                                    date=_v(app.closed_date))))
     return Card(app, dl, events, left, fields)
 
 
@@ -455,7 +456,7 @@ def _summary(result: H.HandlingResult | ApplicationEvent, what: str) -> list[str
         return lines
     if result.application.status != "closed":
         due = T.NONE if result.deadline.due is None else str(result.deadline.due)
-        lines.append(T.DONE_DUE.format(due=due) + (f"（{T.PROVISIONAL}）" if result.deadline.provisional else ""))
+        lines.append(T.DONE_DUE.format(due=due) + (T.PROVISIONAL_SUFFIX if result.deadline.provisional else ""))
     lines += [T.DONE_WARNING.format(text=warning.split(" / ")[0]) for warning in result.warnings]
     if result.notified is True:
         lines.append(T.DONE_NOTIFIED)

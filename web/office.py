@@ -192,7 +192,7 @@ async def read_upload(request: web.Request, limit: int = MAX_UPLOAD_MB * 1024 * 
 def safe_name(filename: str, default: str) -> str:
     """The upload's file name without folders or odd characters (it names the report's source)."""
     name = Path(unquote(filename).replace("\\", "/")).name  # some clients percent-encode the name
-    name = re.sub(r"[^\w.\-（）()\u4e00-\u9fff]", "_", name)[:120].lstrip(".")
+    name = re.sub(r"[^\w.\-()\uff08\uff09\u4e00-\u9fff]", "_", name)[:120].lstrip(".")
     return name or default
 
 
@@ -235,7 +235,8 @@ async def knowledge_upload(request: web.Request) -> web.StreamResponse:
                 TCLI.INGEST_ERROR.format(path=name, reason=e.reason) for e in exc.errors])
     lines = [T.KNOWLEDGE_RESULT[r.status].format(agency=r.agency, year=r.year, sentences=r.passages, cells=r.cells)
              for r in results]
-    lines += [TCLI.INGEST_WARNINGS.format(warnings="；".join(r.warnings)).strip() for r in results if r.warnings]
+    lines += [TCLI.INGEST_WARNINGS.format(warnings=T.WARNINGS_SEP.join(r.warnings)).strip()
+              for r in results if r.warnings]
     await audit(w.db, request[STAFF].actor, "knowledge.upload",
                 detail="; ".join(f"{r.agency} {r.year} {r.status}" for r in results))
     if hasattr(w.qa, "reload"):
@@ -317,7 +318,7 @@ async def calendar_import(request: web.Request) -> web.StreamResponse:
     if not result.years:
         return await _calendar(request, status=400, errors=[T.CALENDAR_EMPTY])
     await audit(w.db, request[STAFF].actor, "holidays.import", detail=",".join(map(str, result.years)))
-    lines = [T.CALENDAR_IMPORTED.format(years="、".join(map(str, result.years)))]
+    lines = [T.CALENDAR_IMPORTED.format(years=T.LIST_SEP.join(map(str, result.years)))]
     if result.changed:
         lines.append(T.CALENDAR_RECOMPUTED)
         lines += [T.CALENDAR_CHANGE.format(number=n, old=old or T.NONE, new=new or T.NONE)

@@ -21,6 +21,11 @@ SUBMIT = "提交"
 BACK = "返回"
 NONE = "—"
 EMPTY_CELL = "（空）"
+LIST_SEP = "、"  # joins a list of names, years, roles
+FIELD_VALUE = "{label}：{value}"
+WITH_DATE = "{what}（{date}）"
+PROVISIONAL_SUFFIX = "（暂定）"
+WARNINGS_SEP = "；"
 
 ERROR_TITLE = "出错了"
 NOT_FOUND_PAGE = "页面不存在。"

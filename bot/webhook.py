@@ -125,26 +125,37 @@ def build_web_app(db: Database, settings: Settings, qa) -> web.Application:
 async def run_web(db: Database, settings: Settings, *, stop: asyncio.Event | None = None,
                   on_ready: Callable[[web.AppRunner], Awaitable[None]] | None = None) -> None:
     """Serve the web pages on ``GONGKAI_WEB_HOST:GONGKAI_WEB_PORT`` until SIGTERM/SIGINT (or ``stop``)."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[int] = []
     qa = await load_qa(db, settings)
     runner = web.AppRunner(build_web_app(db, settings, qa), access_log=None)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.web_host, settings.web_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise RunError(f"无法监听 {settings.web_host}:{settings.web_port}：{exc.strerror or exc}") from exc
+        await _listen(runner, settings.web_host, settings.web_port)
+        log.info("web pages on http://%s:%s (public URL %s, %s)", settings.web_host, settings.web_port,
+                 settings.web_base_url, describe(settings))
+        await _until_stopped(runner, stop or asyncio.Event(), on_ready)
+    finally:
+        await runner.cleanup()
+
+
+async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        raise RunError(f"无法监听 {host}:{port}：{exc.strerror or exc}") from exc
+
+
+async def _until_stopped(runner: web.AppRunner, stop: asyncio.Event,
+                         on_ready: Callable[[web.AppRunner], Awaitable[None]] | None) -> None:
+    """Serve until SIGTERM/SIGINT (when this is the main thread) or ``stop`` is set."""
+    loop = asyncio.get_running_loop()
+    installed: list[int] = []
+    try:
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
                 loop.add_signal_handler(sig, stop.set)
                 installed.append(sig)
-            except (NotImplementedError, RuntimeError):
+            except (NotImplementedError, RuntimeError):  # not the main thread / not supported
                 pass
-        log.info("web pages on http://%s:%s (public URL %s, %s)", settings.web_host, settings.web_port,
-                 settings.web_base_url, describe(settings))
         if on_ready is not None:
             await on_ready(runner)
         await stop.wait()
@@ -152,7 +163,6 @@ async def run_web(db: Database, settings: Settings, *, stop: asyncio.Event | Non
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
-        await runner.cleanup()
 
 
 async def _bot_and_me(settings: Settings, bot: Bot | None) -> tuple[Bot, Any]:
@@ -182,43 +192,25 @@ async def run_webhook(db: Database, settings: Settings, *, bot: Bot | None = Non
     bot, me = await _bot_and_me(settings, bot)
     scheduler = None
     runner: web.AppRunner | None = None
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[int] = []
     try:
         qa = await load_qa(db, settings)
         dp = create_dispatcher(db, qa, settings)
         app = build_app(dp, bot, db, settings)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise RunError(f"无法监听 {settings.webhook_host}:{settings.webhook_port}：{exc.strerror or exc}") from exc
+        await _listen(runner, settings.webhook_host, settings.webhook_port)
         await bot.set_webhook(url=target, secret_token=secret, allowed_updates=dp.resolve_used_update_types(),
                               drop_pending_updates=False)
         await register_commands(bot, db, settings)
         if reminders:
             scheduler = _start_scheduler(db, bot, settings)
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-                installed.append(sig)
-            except (NotImplementedError, RuntimeError):  # not the main thread / not supported
-                pass
         log.info("bot @%s webhook %s listening on %s:%s (%s)", me.username, settings.webhook_path,
                  settings.webhook_host, settings.webhook_port, describe(settings))
         if not settings.redis_url:
             log.warning("GONGKAI_REDIS_URL is not set: run only ONE webhook process (forms and per-user locks "
                         "are shared between processes through Redis)")
-        if on_ready is not None:
-            await on_ready(runner)
-        await stop.wait()
-        log.info("stopping")
+        await _until_stopped(runner, stop or asyncio.Event(), on_ready)
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if runner is not None:

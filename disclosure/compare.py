@@ -133,19 +133,21 @@ def published_tables(cells: Iterable[ReportCell], year: int, fmt: str) -> Publis
     """The report's cells placed on the tables of layout ``fmt`` ("2021", "2019" or "legacy")."""
     tables = ReportTables(year, fmt)
     out = Published(tables)
+
+    def place(store: dict, key: str | None, value, *labels) -> None:
+        if key is None:
+            out.unmatched.append(" · ".join(str(label) for label in labels))
+        else:
+            store[key] = number(value)
+            out.matched += 1
+
     if fmt == "legacy":
         index = _legacy_index()
         tables.rows = {key: None for key in index.values()}
         for table, _context, row_label, _col, value in cells:
             section = normal(table)
-            if section not in _LEGACY_SECTIONS:
-                continue  # 一、主动公开 … and the other sections have no place in the log's tables
-            key = index.get((section, normal(row_label)))
-            if key is None:
-                out.unmatched.append(f"{table} · {row_label}")
-                continue
-            tables.rows[key] = number(value)
-            out.matched += 1
+            if section in _LEGACY_SECTIONS:  # 一、主动公开 … and the others have no place in the log's tables
+                place(tables.rows, index.get((section, normal(row_label))), value, table, row_label)
         return out
     by_label, by_enum = _table3_index(fmt)
     columns = {normal(c.label): c.key for c in COLUMNS}
@@ -160,18 +162,10 @@ def published_tables(cells: Iterable[ReportCell], year: int, fmt: str) -> Publis
                 own = _enum(row_label or "")
                 key = by_enum.get((own, _last_enum(context) if own[:1].isdigit() else ""))
             col = columns.get(normal(col_label))
-            if key is None or col is None:
-                out.unmatched.append(f"{table} · {row_label} · {col_label}")
-                continue
-            tables.table3[key][col] = number(value)
-            out.matched += 1
+            place(tables.table3[key] if key is not None else {}, col if key is not None else None, value,
+                  table, row_label, col_label)
         elif name == t4 or name.startswith(t4[:6]):
-            key = _table4_key(col_label or "")
-            if key is None:
-                out.unmatched.append(f"{table} · {row_label} · {col_label}")
-                continue
-            tables.table4[key] = number(value)
-            out.matched += 1
+            place(tables.table4, _table4_key(col_label or ""), value, table, row_label, col_label)
     return out
 
 

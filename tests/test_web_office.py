@@ -160,14 +160,15 @@ async def test_downloads_are_the_exporters_files(office, db):
 
 # --- knowledge --------------------------------------------------------------------------------------------
 
-async def _upload(web, path_or_bytes, name: str, **fields) -> str:
+async def _upload(web, path_or_bytes, name: str, *, to: str = "/desk/knowledge/upload", **fields) -> str:
+    """Post a file like the page's upload form does (with the page's CSRF token)."""
     form = FormData()
     form.add_field("_csrf", web.token())
     for key, value in fields.items():
         form.add_field(key, value)
     data = path_or_bytes.read_bytes() if hasattr(path_or_bytes, "read_bytes") else path_or_bytes
     form.add_field("file", data, filename=name, content_type="application/octet-stream")
-    web.response = await web.client.post("/desk/knowledge/upload", data=form)
+    web.response = await web.client.post(to, data=form)
     web.status, web.page = web.response.status, await web.response.text()
     return web.page
 
@@ -260,21 +261,13 @@ async def test_importing_a_schedule_checks_every_row_and_makes_the_year_official
     web, settings = office
     year = H.local_today(settings).year + 4
     await web.sign_in(db, settings, ADMIN)
-    page = await web.get(f"/desk/calendar?year={year}")
+    await web.get(f"/desk/calendar?year={year}")
     bad = f"date,type,name\n{year}-02-30,holiday,春节\n{year}-01-01,vacation,元旦\n".encode()
-    form = FormData()
-    form.add_field("_csrf", web.token(page))
-    form.add_field("file", bad, filename="bad.csv", content_type="text/csv")
-    web.response = await web.client.post("/desk/calendar/import", data=form)
-    page = await web.response.text()
-    assert web.response.status == 400 and T.CALENDAR_IMPORT_FAILED in page and "第2行" in page and "第3行" in page
+    page = await _upload(web, bad, "bad.csv", to="/desk/calendar/import")
+    assert web.status == 400 and T.CALENDAR_IMPORT_FAILED in page and "第2行" in page and "第3行" in page
     saturday = next(date(year, 1, d) for d in range(2, 9) if date(year, 1, d).weekday() == 5)
     good = f"date,type,name\n{year}-01-01,holiday,元旦\n{saturday},workday,调休\n".encode()
-    form = FormData()
-    form.add_field("_csrf", web.token(page))
-    form.add_field("file", good, filename="国务院办公厅通知.csv", content_type="text/csv")
-    web.response = await web.client.post("/desk/calendar/import", data=form)
-    page = await web.response.text()
+    page = await _upload(web, good, "国务院办公厅通知.csv", to="/desk/calendar/import")
     assert T.CALENDAR_IMPORTED.format(years=year) in page and T.CALENDAR_SOURCE.format(
         label=TC.SOURCE_LABEL["official"]) in page
     assert "国务院办公厅通知.csv" in page and f'class="day-adjusted" data-date="{saturday}"' in page

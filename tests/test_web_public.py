@@ -199,12 +199,17 @@ async def test_apply_about_an_unanswered_question_prefills_the_description(publi
 
 # --- status --------------------------------------------------------------------------------------------
 
-async def test_status_needs_the_number_and_the_receipts_secret(public, db):
-    web, settings = public
+async def _file_online(web) -> tuple[str, str]:
+    """Apply on the public page: (number, secret) from the receipt."""
     page = await web.get("/apply")
     await web.post("/apply", PERSON, token=web.token(page))
     number = re.search(r'id="receipt-number">([^<]+)<', web.page).group(1)
-    secret = re.search(r'id="receipt-secret"[^>]*>([^<]+)<', web.page).group(1)
+    return number, re.search(r'id="receipt-secret"[^>]*>([^<]+)<', web.page).group(1)
+
+
+async def test_status_needs_the_number_and_the_receipts_secret(public, db):
+    web, settings = public
+    number, secret = await _file_online(web)
     chat_app = await file_application(db, settings, name="李白")  # filed offline: has no secret
     page = await web.get("/status")
     for number_, secret_ in ((number, ""), (number, "AAAA-BBBB-CCCC"), ("2099-0001", secret), (chat_app.number, secret)):
@@ -217,10 +222,7 @@ async def test_status_needs_the_number_and_the_receipts_secret(public, db):
 
 async def test_status_shows_the_state_the_due_date_and_the_history(public, db):
     web, settings = public
-    page = await web.get("/apply")
-    await web.post("/apply", PERSON, token=web.token(page))
-    number = re.search(r'id="receipt-number">([^<]+)<', web.page).group(1)
-    secret = re.search(r'id="receipt-secret"[^>]*>([^<]+)<', web.page).group(1)
+    number, secret = await _file_online(web)
     app = (await _apps(db))[0]
     await H.close(db, app, "partial", H.local_today(settings), "t", settings=settings)
     page = await web.get("/status")

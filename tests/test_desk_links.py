@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 from urllib.parse import unquote
 
 import pytest
-from aiogram import Bot, Dispatcher
-from aiogram.types import Chat, Message, Update, User
+from aiogram.types import Chat, Message, Update
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -17,30 +16,21 @@ from bot.cli import app
 from bot.texts import common as C
 from bot.texts import staff as TS
 from bot.texts import web as T
-from handlers.staff import get_router
 from storage.models import AuditLog, DeskLink
 from storage.web import redeem_link
-from tests.test_handlers_staff import MockSession
+from tests.test_handlers_staff import Chatter
 from tests.web_harness import ADMIN, APPROVER, open_client, staff, web_settings
 
 
-class Staffer:
-    def __init__(self, db, settings):
-        self.session = MockSession()
-        self.bot = Bot(token="42:TEST", session=self.session)
-        self.dp = Dispatcher()
-        self.dp.include_router(get_router())
-        self.dp["db"] = db
-        self.dp["settings"] = settings
-        self.n = 0
+class Staffer(Chatter):
+    """The staff router with a mocked Bot API; ``say`` returns the messages sent in reply."""
 
     async def say(self, uid: int, text: str, chat_id: int | None = None) -> list:
-        self.n += 1
+        n = next(self.ids)
         chat = Chat(id=chat_id or uid, type="private" if (chat_id or uid) > 0 else "group")
-        msg = Message(message_id=self.n, date=datetime.now(timezone.utc), chat=chat,
-                      from_user=User(id=uid, is_bot=False, first_name="u"), text=text)
+        msg = Message(message_id=n, date=datetime.now(timezone.utc), chat=chat, from_user=self._user(uid), text=text)
         before = len(self.session.sent())
-        await self.dp.feed_update(self.bot, Update(update_id=self.n, message=msg))
+        await self.dp.feed_update(self.bot, Update(update_id=n, message=msg))
         return self.session.sent()[before:]
 
 

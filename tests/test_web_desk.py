@@ -177,13 +177,18 @@ async def test_the_application_page_shows_the_full_card_the_deadline_and_the_his
     assert web.status == 404 and "未找到申请" in web.page
 
 
-async def test_actions_use_the_shared_services_with_their_audit_and_refusals(desk, db):
+async def _application_at_the_desk(desk, db):
+    """A fresh application and its page, open at the desk of a handler: (web, settings, app, path, page)."""
     web, settings = desk
     app = await file_application(db, settings)
-    today = H.local_today(settings)
     await web.sign_in(db, settings, HANDLER)
     path = f"/desk/applications/{app.number}"
-    page = await web.get(path)
+    return web, settings, app, path, await web.get(path)
+
+
+async def test_actions_use_the_shared_services_with_their_audit_and_refusals(desk, db):
+    web, settings, app, path, page = await _application_at_the_desk(desk, db)
+    today = H.local_today(settings)
     assert "<fieldset disabled>" in page  # the handler sees the extension but cannot use it
 
     # a handler's forged extension is refused on the server and audited
@@ -249,12 +254,8 @@ async def test_actions_use_the_shared_services_with_their_audit_and_refusals(des
 
 
 async def test_correction_and_fee_actions(desk, db):
-    web, settings = desk
-    app = await file_application(db, settings)
+    web, settings, app, path, page = await _application_at_the_desk(desk, db)
     today = H.local_today(settings)
-    await web.sign_in(db, settings, HANDLER)
-    path = f"/desk/applications/{app.number}"
-    page = await web.get(path)
     await web.post(f"{path}/correction", {"what": "请写明年份", "period_end": (today + timedelta(days=15)).isoformat()},
                    token=web.token(page))
     assert (await H.find_application(db, app.id)).status == "correction"

@@ -255,3 +255,31 @@ async def test_public_pages_render_for_a_phone_and_without_script(public, db):
         for field in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', page):
             assert f'for="{field}"' in page, (path, field)  # every field has its label
     assert HOME in page
+
+
+async def test_a_report_loaded_by_another_process_is_answered(db):
+    qa = await QAService.load(db, HOME)
+    qa.REFRESH_EVERY = 0  # look at the knowledge base's version on every question
+    web = await open_client(db, web_settings(), qa)
+    try:
+        page = await web.get("/ask")
+        await web.post("/ask", {"q": "青禾交通局23年网上申请的有多少件"}, token=web.token(page))
+        assert "187" not in _answer(web.page)
+        await ingest_paths(db, [REPORTS_DIR / "qinghe-shi-jiaotongju-2023.txt"])  # e.g. `gongkai ingest`
+        await web.post("/ask", {"q": "青禾交通局23年网上申请的有多少件"}, token=web.token(page))
+        assert "187" in _answer(web.page) and qa.report_count == 1
+    finally:
+        await web.client.close()
+
+
+@pytest.mark.parametrize("applicant_type", ["natural_person", "org_business"])
+def test_the_chat_form_and_the_web_form_require_the_same_fields(applicant_type):
+    from handlers.apply import OPTIONAL, next_step
+    from storage.applications import online_required
+
+    form, asked = {"applicant_type": applicant_type}, []
+    while (step := next_step(form)[0]) != "confirm":
+        asked.append(step)
+        form[step] = "collect" if step == "delivery_channel" else "x"
+    required = set(asked) - set(OPTIONAL) - {"name", "description"}
+    assert required == set(online_required(applicant_type.startswith("org_")))

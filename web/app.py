@@ -53,8 +53,9 @@ def setup_web(app: web.Application, db: Database, settings: Settings, qa, *, bot
             closers=closers)
     app[WEB] = w
     app.middlewares.append(web_middleware)
-    app.add_routes(public.routes() + desk.routes() + office.routes())
-    app.router.add_static("/static", STATIC_DIR)
+    routes = app.add_routes(public.routes() + desk.routes() + office.routes())
+    w.resources = {route.resource for route in routes}
+    w.resources.add(app.router.add_static("/static", STATIC_DIR))
 
     async def close(_app: web.Application) -> None:
         for closer in w.closers:

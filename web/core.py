@@ -61,6 +61,7 @@ class Web:
     notifier: Any = None  # storage.handling.Notifier, or None: applicants are told in writing
     base: str = ""  # path prefix of every page (``GONGKAI_WEB_URL``'s path, e.g. "/jining-kjj")
     closers: list = field(default_factory=list)
+    resources: set = field(default_factory=set)  # the pages' routes (the webhook's are left alone)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -247,7 +248,11 @@ def security_headers(request: web.Request, response: web.StreamResponse) -> None
 
 @web.middleware
 async def web_middleware(request: web.Request, handler):
-    """Headers on every page, errors as a Chinese page, one log line per request (no query string)."""
+    """Headers on every page, errors as a Chinese page, one log line per request (no query string).
+    Requests to the other routes of the application (the webhook, /healthz) pass untouched."""
+    route = request.match_info.route
+    if route.resource is not None and route.resource not in web_of(request).resources:
+        return await handler(request)
     started = time.monotonic()
     try:
         response = await handler(request)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -15,8 +15,7 @@ from bot.texts import calendar as T
 from disclosure.calendar import HOLIDAY, OverrideFileError, WorkCalendar
 from disclosure.deadlines import ClockEvent, Deadline, DeadlineError, compute_deadline
 from disclosure.validation import parse_date_text
-from storage.calendar import import_holidays, load_calendar, official_year_sources
-from storage.handling import recompute_open_deadlines, refresh_timeliness
+from storage.calendar import import_schedule, load_calendar, official_year_sources
 
 holidays_app = command_group("节假日安排（国务院办公厅通知）：导入、查看。", no_args_is_help=True)
 
@@ -42,58 +41,8 @@ def _wd(d: date) -> str:
     return T.WEEKDAYS[d.weekday()]
 
 
-def _runs(days: list[tuple[date, str]]) -> list[str]:
-    """Consecutive days with the same name collapsed: "2026-10-01～10-07 国庆节"."""
-    out: list[str] = []
-    i = 0
-    while i < len(days):
-        j = i
-        while j + 1 < len(days) and days[j + 1][1] == days[i][1] and days[j + 1][0] - days[j][0] == timedelta(days=1):
-            j += 1
-        first, last, name = days[i][0], days[j][0], days[i][1]
-        span = first.isoformat() if first == last else f"{first.isoformat()}～{last.strftime('%m-%d')}"
-        out.append(f"{span} {name}")
-        i = j + 1
-    return out
-
-
 def render_deadline(dl: Deadline) -> str:
-    lines = [T.RECEIVED.format(date=dl.received, weekday=_wd(dl.received))]
-    if dl.clock_start != dl.received:
-        lines.append(T.CLOCK_START.format(date=dl.clock_start, weekday=_wd(dl.clock_start)))
-    lines.append(T.REGIME.format(label=T.REGIME_LABEL[dl.regime].format(days=dl.base_days)))
-    lines.append(T.STATE.format(label=T.STATE_LABEL.get(dl.state, dl.state)))
-    if dl.due is None:
-        lines.append(T.DUE_NONE)
-    else:
-        lines.append(T.DUE.format(date=dl.due, weekday=_wd(dl.due)))
-        if dl.original_due is not None and dl.original_due != dl.due:
-            lines.append(T.ORIGINAL_DUE.format(date=dl.original_due, weekday=_wd(dl.original_due)))
-    if dl.extended_days:
-        lines.append(T.EXTENDED.format(days=dl.extended_days))
-    if dl.custom_due is not None:
-        lines.append(T.CUSTOM_DUE.format(date=dl.custom_due))
-    if dl.paused_days:
-        lines.append(T.PAUSED.format(days=dl.paused_days))
-    lines.extend(T.pause_lines(dl))
-    if dl.consultation_open:
-        lines.append(T.CONSULTATION_OPEN)
-    if dl.correction_notice_due is not None:
-        lines.append(T.CORRECTION_NOTICE_DUE.format(date=dl.correction_notice_due, weekday=_wd(dl.correction_notice_due)))
-    if dl.correction_due is not None:
-        lines.append(T.CORRECTION_DUE.format(date=dl.correction_due))
-    if dl.skipped:
-        lines.append(T.SKIPPED)
-        lines.extend(f"  {item}" for item in _runs(dl.skipped))
-    elif dl.due is not None:
-        lines.append(T.SKIPPED_NONE)
-    if dl.timeliness is not None:
-        lines.append(T.TIMELINESS.format(label=T.TIMELINESS_LABEL[dl.timeliness]))
-    lines.extend(T.WARNING.format(text=w) for w in dl.warnings)
-    if dl.provisional:
-        lines.append(T.PROVISIONAL.format(years="、".join(str(y) for y in dl.provisional_years)))
-    return "\n".join(lines)
-
+    return "\n".join(T.deadline_lines(dl))
 
 
 def deadline_command(
@@ -149,15 +98,13 @@ def holidays_import(file: Path = typer.Argument(..., help="CSV 文件，表头 d
 
     async def _do(db):
         try:
-            years = await import_holidays(db, file)
+            done = await import_schedule(db, file.read_text(encoding="utf-8-sig"), file.name,
+                                         settings=get_settings())
         except OverrideFileError as exc:
             return None, exc.errors, None
         except (OSError, UnicodeDecodeError) as exc:
             return None, [T.ERR_FILE.format(path=file, error=exc)], None
-        settings = get_settings()
-        changed = await recompute_open_deadlines(db, settings=settings) if years else []
-        rederived = await refresh_timeliness(db, settings=settings) if years else []
-        return years, None, (changed, rederived)
+        return done.years, None, (done.changed, done.rederived)
 
     years, errors, result = run(_do)
     changed, rederived = result if result is not None else (None, [])

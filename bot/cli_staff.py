@@ -182,6 +182,27 @@ def staff_list(as_json: bool = typer.Option(False, "--json", help="以 JSON 输�
                                            blocked=T.CLI_BLOCKED if e.blocked_bot else ""))
 
 
+def staff_link(telegram_id: int = typer.Argument(..., help="工作人员的 Telegram 用户 id")) -> None:
+    """打印网页办理台的一次性登录链接（供不使用 Telegram 的办公室在服务器上使用；几分钟内有效，只能用一次）。"""
+    from bot.desk import signin_link
+    from bot.texts import web as TW
+    from storage.web import WebError
+
+    settings = get_settings()
+
+    async def main(db: Database):
+        try:
+            return await signin_link(db, settings, telegram_id, issued_by=_actor())
+        except WebError as exc:
+            raise CliError(error_text(exc)) from None
+
+    link = run(main)
+    expires = link.expires_at.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    typer.echo(TW.CLI_LINK.format(url=link.url, minutes=link.minutes, expires=expires))
+    if not settings.web_url:
+        typer.echo(TW.CLI_LINK_LOCAL, err=True)
+
+
 # --- reminders ------------------------------------------------------------------------------------
 
 def reminders_run(
@@ -483,6 +504,7 @@ def register(app: typer.Typer) -> None:
     staff_app.command("add")(staff_add)
     staff_app.command("remove")(staff_remove)
     staff_app.command("list")(staff_list)
+    staff_app.command("link")(staff_link)
     app.add_typer(staff_app, name="staff")
     reminders_app.command("run")(reminders_run)
     app.add_typer(reminders_app, name="reminders")

@@ -10,6 +10,8 @@ It joins the two lower layers: ``knowledge/`` reads reports and answers question
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from knowledge.ingest import IngestResult, passage_rows, read_batch
 from knowledge.question import ReportRef
 from knowledge.types import Answer
 from storage.db import Database
-from storage.knowledge import ReportRecord, load_passages, log_questions, store_reports
+from storage.knowledge import ReportRecord, knowledge_version, load_passages, log_questions, store_reports
 from storage.models import utcnow
 
 MAX_QUESTION_CHARS = 500  # longer messages are refused in chat; the service and the log cut there
@@ -27,7 +29,7 @@ MAX_QUESTION_CHARS = 500  # longer messages are refused in chat; the service and
 async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = None,
                        year: int | None = None) -> list[IngestResult]:
     """Parse every file first; write only if all of them are reports (all or nothing)."""
-    batch = read_batch(paths, agency=agency, year=year)
+    batch = await asyncio.to_thread(read_batch, paths, agency=agency, year=year)  # parsing is CPU work
     records = [ReportRecord(agency=parsed.agency, year=parsed.year, title=parsed.title, layout=parsed.layout,
                             source_name=path.name, content_hash=digest, published=parsed.published,
                             warnings="\n".join(parsed.warnings), passages=passage_rows(parsed, 0))
@@ -39,14 +41,35 @@ async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = 
 
 
 class QAService:
-    def __init__(self, answerer: Answerer) -> None:
+    REFRESH_EVERY = 30.0  # seconds between two looks at whether the knowledge base changed
+
+    def __init__(self, answerer: Answerer, version: tuple | None = None, home_agency: str | None = None) -> None:
         self.answerer = answerer
+        self.version = version
+        self.home_agency = home_agency
+        self._checked = time.monotonic()
 
     @classmethod
     async def load(cls, db: Database, home_agency: str | None = None) -> "QAService":
+        version = await knowledge_version(db)
         reports, rows = await load_passages(db)
         refs = [ReportRef(id=r.id, agency=r.agency, year=r.year, title=r.title) for r in reports]
-        return cls(Answerer(refs, [Passage(*row) for row in rows], home_agency=home_agency))
+        return cls(Answerer(refs, [Passage(*row) for row in rows], home_agency=home_agency), version, home_agency)
+
+    async def reload(self, db: Database) -> None:
+        """Rebuild the index from the stored reports (after an upload); this object keeps serving."""
+        fresh = await QAService.load(db, self.home_agency)
+        self.answerer, self.version, self._checked = fresh.answerer, fresh.version, time.monotonic()
+
+    async def refresh(self, db: Database) -> bool:
+        """Reload when another process added or removed a report (looked at every ``REFRESH_EVERY`` s)."""
+        if time.monotonic() - self._checked < self.REFRESH_EVERY:
+            return False
+        self._checked = time.monotonic()
+        if await knowledge_version(db) == self.version:
+            return False
+        await self.reload(db)
+        return True
 
     @property
     def report_count(self) -> int:

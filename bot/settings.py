@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     update_takeover_seconds: int = 120  # webhook mode: when an unfinished update may be handled again
     rate_limit_questions_per_minute: int = 20
     rate_limit_applications_per_day: int = 10
+    # the web pages (web/: staff desk and public page; docs/web.md)
+    web_url: str | None = None  # public base URL of the web pages, e.g. https://gongkai.example.gov.cn
+    web_host: str = "127.0.0.1"  # `gongkai web` listens here (webhook mode serves the pages on its own port)
+    web_port: int = 8080
+    web_link_minutes: int = Field(default=10, ge=1, le=60)  # a desk sign-in link is valid this long, once
+    web_session_hours: float = Field(default=12, gt=0, le=168)  # a desk session ends this long after sign-in
+    web_session_idle_minutes: int = Field(default=60, ge=5, le=1440)  # … or after this long without use
+    web_behind_proxy: bool = False  # trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy
+    web_embed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # sites that may frame /embed
+    web_rate_limit_questions_per_minute: int = 30  # per client address
+    web_rate_limit_applications_per_day: int = 20
+    web_rate_limit_status_per_hour: int = 30
 
     @field_validator("staff_ids", "reminder_days", mode="before")
     @classmethod
@@ -59,6 +71,23 @@ class Settings(BaseSettings):
             return [value]
         return value
 
+    @field_validator("web_embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip().rstrip("/") for p in value.replace("，", ",").split(",") if p.strip()]
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("GONGKAI_WEB_URL must start with http:// or https://")
+        return value
+
     @field_validator("cases_count_by")
     @classmethod
     def _cases_mode(cls, value: str) -> str:
@@ -66,6 +95,11 @@ class Settings(BaseSettings):
         if value not in CASES_BY:
             raise ValueError("GONGKAI_CASES_COUNT_BY must be filing or decision")
         return value
+
+    @property
+    def web_base_url(self) -> str:
+        """Where the web pages are reached: ``GONGKAI_WEB_URL``, else the local address of `gongkai web`."""
+        return self.web_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,6 +13,8 @@
 - ``GET /healthz``: 200 when the database (and Redis, if configured) answer, else 503 — for the
   reverse proxy / load balancer and for systemd watchdogs. It never shows connection strings.
 - The reminder scan runs in every process: the ledger makes that safe (one send per reminder).
+- The web pages (``web/``: the staff desk and the public page) are served by the same application;
+  ``gongkai web`` serves them alone (``run_web``). This module is the one place ``bot/`` imports ``web/``.
 """
 
 from __future__ import annotations
@@ -118,8 +120,67 @@ def build_app(dp: Dispatcher, bot: Bot, db: Database, settings: Settings, *,
     WebhookHandler(dispatcher=dp, bot=bot, secret_token=secret,
                    handle_in_background=handle_in_background).register(app, path=settings.webhook_path)
     app.router.add_get(HEALTH_PATH, health)
+    # the web pages (staff desk, public page) on the same application: web/app.py
+    from web.app import setup_web
+
+    setup_web(app, db, settings, dp.workflow_data.get("qa"), bot=bot, redis=getattr(dp.storage, "redis", None))
     setup_application(app, dp, bot=bot)
     return app
+
+
+def build_web_app(db: Database, settings: Settings, qa) -> web.Application:
+    """``gongkai web``: the web pages and the health route, without the webhook."""
+    from web.app import setup_web
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app[DB_KEY] = db
+    app[SETTINGS_KEY] = settings
+    app.router.add_get(HEALTH_PATH, health)
+    setup_web(app, db, settings, qa)
+    return app
+
+
+async def run_web(db: Database, settings: Settings, *, stop: asyncio.Event | None = None,
+                  on_ready: Callable[[web.AppRunner], Awaitable[None]] | None = None) -> None:
+    """Serve the web pages on ``GONGKAI_WEB_HOST:GONGKAI_WEB_PORT`` until SIGTERM/SIGINT (or ``stop``)."""
+    qa = await load_qa(db, settings)
+    runner = web.AppRunner(build_web_app(db, settings, qa), access_log=None)
+    await runner.setup()
+    try:
+        await _listen(runner, settings.web_host, settings.web_port)
+        log.info("web pages on http://%s:%s (public URL %s, %s)", settings.web_host, settings.web_port,
+                 settings.web_base_url, describe(settings))
+        await _until_stopped(runner, stop or asyncio.Event(), on_ready)
+    finally:
+        await runner.cleanup()
+
+
+async def _listen(runner: web.AppRunner, host: str, port: int) -> None:
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        raise RunError(f"无法监听 {host}:{port}：{exc.strerror or exc}") from exc
+
+
+async def _until_stopped(runner: web.AppRunner, stop: asyncio.Event,
+                         on_ready: Callable[[web.AppRunner], Awaitable[None]] | None) -> None:
+    """Serve until SIGTERM/SIGINT (when this is the main thread) or ``stop`` is set."""
+    loop = asyncio.get_running_loop()
+    installed: list[int] = []
+    try:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError):  # not the main thread / not supported
+                pass
+        if on_ready is not None:
+            await on_ready(runner)
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 async def _bot_and_me(settings: Settings, bot: Bot | None) -> tuple[Bot, Any]:
@@ -149,9 +210,6 @@ async def run_webhook(db: Database, settings: Settings, *, bot: Bot | None = Non
     bot, me = await _bot_and_me(settings, bot)
     scheduler = None
     runner: web.AppRunner | None = None
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[int] = []
     try:
         await db.liveness.start()  # this process's claims and locks are provably its own from now on
         qa = await load_qa(db, settings)
@@ -159,34 +217,19 @@ async def run_webhook(db: Database, settings: Settings, *, bot: Bot | None = Non
         app = build_app(dp, bot, db, settings)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise RunError(f"无法监听 {settings.webhook_host}:{settings.webhook_port}：{exc.strerror or exc}") from exc
+        await _listen(runner, settings.webhook_host, settings.webhook_port)
         await bot.set_webhook(url=target, secret_token=secret, allowed_updates=dp.resolve_used_update_types(),
                               drop_pending_updates=False)
         await register_commands(bot, db, settings)
         if reminders:
             scheduler = _start_scheduler(db, bot, settings)
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-                installed.append(sig)
-            except (NotImplementedError, RuntimeError):  # not the main thread / not supported
-                pass
         log.info("bot @%s webhook %s listening on %s:%s (%s)", me.username, settings.webhook_path,
                  settings.webhook_host, settings.webhook_port, describe(settings))
         if not settings.redis_url:
             log.warning("GONGKAI_REDIS_URL is not set: run only ONE webhook process (forms and per-user locks "
                         "are shared between processes through Redis)")
-        if on_ready is not None:
-            await on_ready(runner)
-        await stop.wait()
-        log.info("stopping")
+        await _until_stopped(runner, stop or asyncio.Event(), on_ready)
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if runner is not None:

@@ -554,3 +554,18 @@ def compute_report(year: int, fmt: str, apps: Iterable[AppRecord], cases: Iterab
                    cases_by: str = "filing") -> ReportTables:
     """Whole pipeline over plain records (reference path; the database path is storage.statistics)."""
     return build_tables(aggregate_records(year, list(apps), cases, cases_by), fmt)
+
+
+def outcome_groups(fmt: str = "2021") -> list[tuple[str, list[str]]]:
+    """The outcome codes under Table 三's result groups （一）…（六）, in the table's order: the groups an
+    outcome picker shows (one code may be the only one of its group, e.g. （二）部分公开)."""
+    groups: list[tuple[str, list[str]]] = []
+    by_row: dict[str, list[str]] = {}
+    for code, o in OUTCOMES.items():
+        by_row.setdefault(o.row_2021 if fmt == "2021" else o.row_2019, []).append(code)
+    for row in table3_rows(fmt):
+        if row.level == 1 and row.key != "r_total":
+            groups.append((row.label, list(by_row.get(row.key, []))))
+        elif row.level == 2 and groups:
+            groups[-1][1].extend(by_row.get(row.key, []))
+    return [(label, codes) for label, codes in groups if codes]

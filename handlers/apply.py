@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -124,8 +124,7 @@ def channel_options(form: dict) -> dict[str, str]:
     return {code: T.DELIVERY_CHANNELS[code] for code in allowed}
 
 
-def fmt_date(day: date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else T.DUE_UNKNOWN
+fmt_date = T.fmt_date
 
 
 def summary_text(form: dict) -> str:

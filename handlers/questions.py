@@ -61,29 +61,7 @@ def fit(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return text[: limit - len(T.TRUNCATED)] + T.TRUNCATED
 
 
-def names_its_source(text: str, source) -> bool:
-    """The answer engine cites inline ("…（济宁市科学技术局 2018年度报告 · 一、…）"): such an answer
-    already names its report, and the message must not name it a second time."""
-    return f"{source.agency} {source.year}年度" in text
-
-
-def render(answer) -> tuple[str, list[str]]:
-    """(message text, suggestion texts to offer as buttons)."""
-    if answer.answer is not None:
-        text = answer.answer
-        res = answer.resolution
-        if res is not None and not res.named_agency and len(res.agencies) > 1 and answer.source is not None:
-            text = T.UNNAMED_AGENCY.format(agency=answer.source.agency) + "\n" + text
-        if answer.source is not None and not names_its_source(answer.answer, answer.source):
-            return T.ANSWER.format(answer=text, source=answer.source.cite()), []
-        return T.ANSWER_NO_SOURCE.format(answer=text), []
-    lines = [T.not_found(answer.note, answer.resolution)]
-    suggestions = [s.text for s in answer.suggestions[:MAX_SUGGESTIONS] if s.text]
-    if suggestions:
-        lines.append(T.SUGGESTIONS_INTRO)
-        lines.extend(f"{i}. {text}" for i, text in enumerate(suggestions, 1))
-    lines.append(T.APPLY_HINT)
-    return "\n".join(lines), suggestions
+render = T.render_answer
 
 
 def _button_label(text: str, limit: int = 60) -> str:

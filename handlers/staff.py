@@ -1,4 +1,4 @@
-"""Staff commands and buttons: /queue, /due, /app NUMBER, /note, and the card's actions.
+"""Staff commands and buttons: /queue, /due, /app NUMBER, /note, /desk, and the card's actions.
 
 Thin: parse, check the caller's role *on the server* (callback data can be forged), call
 ``storage.handling``, render. Each button is a typed ``CallbackData`` (one class per action, its
@@ -21,14 +21,16 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field, field_validator
 
+from bot.desk import signin_link
 from bot.notices import applicant_notifier
 from bot.settings import Settings, get_settings
 from bot.texts import common as C
 from bot.texts import staff as T
+from bot.texts import web as TW
 from bot.texts.errors import error_text
 from disclosure.choices import CONSULTATION_PARTIES
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
@@ -283,6 +285,22 @@ async def cmd_note(message: Message, command: CommandObject, db: Database, setti
         await message.answer(error_text(exc))
         return
     await message.answer(T.NOTE_SAVED)
+
+
+async def cmd_desk(message: Message, db: Database, settings: Settings | None = None) -> None:
+    """A one-time sign-in link to the web desk (private chat only: the link is a credential)."""
+    settings = _settings(settings)
+    if await _guard(db, settings, message, "handler", "desk") is None:
+        return
+    if message.chat.id <= 0:
+        await message.answer(T.CARD_PRIVATE_ONLY_DESK)
+        return
+    if not settings.web_url:
+        await message.answer(TW.DESK_NOT_CONFIGURED)
+        return
+    link = await signin_link(db, settings, message.from_user.id, issued_by=_actor(message.from_user.id))
+    await message.answer(TW.DESK_LINK.format(minutes=link.minutes, url=link.url),
+                         link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 # --- buttons ---------------------------------------------------------------------------------------
@@ -603,6 +621,7 @@ def get_router() -> Router:
     router.message.register(cmd_due, Command("due"))
     router.message.register(cmd_app, Command("app"))
     router.message.register(cmd_note, Command("note"))
+    router.message.register(cmd_desk, Command("desk"))
     router.message.register(on_correction_what, StaffForm.correction_what, F.text)
     router.message.register(on_extension_reason, StaffForm.extension_reason, F.text)
     router.message.register(on_consultation_reason, StaffForm.consultation_reason, F.text)

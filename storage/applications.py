@@ -169,6 +169,19 @@ def check_receipt_date(day: date, today: date) -> date:
     return day
 
 
+# The fields of the online form (art. 29 para. 2) in the order it asks for them.
+FORM_ORDER = ("applicant_type", "name", "org_code", "id_type", "id_number", "phone", "email", "address",
+              "description", "doc_number", "delivery_form", "delivery_channel")
+
+
+def online_required(org: bool) -> tuple[str, ...]:
+    """What the online form (chat and web) always asks for beyond name, type and description:
+    an organisation's credit code or a person's identity document, a phone number, and how the
+    information is to be provided (e-mail / address become required by the delivery choice)."""
+    identity = ("org_code",) if org else ("id_type", "id_number")
+    return (*identity, "phone", "delivery_form", "delivery_channel")
+
+
 def _refuse(error: FieldError) -> PydanticCustomError:
     """A field rule's refusal inside pydantic validation; :meth:`ApplicationDraft.build` unwraps it."""
     return PydanticCustomError("gongkai", "{code}", {"code": error.code, "params": error.params})
@@ -303,6 +316,28 @@ class ApplicationDraft(BaseModel):
                 else:
                     errors.append((field, FieldError("field", field=field)))
             raise DraftError(errors) from None
+
+    @classmethod
+    def build_online(cls, **fields) -> "ApplicationDraft":
+        """The draft of an online form — the chat's /apply and the public web form: the rules of
+        :meth:`build`, and the fields these forms always ask for (:func:`online_required`) must be
+        given. :class:`DraftError` lists every problem, in the form's order."""
+        errors: list[tuple[str, FieldError]] = []
+        try:
+            draft = cls.build(**fields)
+        except DraftError as exc:
+            draft, errors = None, list(exc.errors)
+        try:
+            org = clean_applicant_type(fields.get("applicant_type", "")).startswith("org_")
+        except FieldError:
+            org = False
+        named = {name for name, _error in errors}
+        errors += [(name, FieldError("required", field=name)) for name in online_required(org)
+                   if name not in named and not _text(fields.get(name) or "")]
+        if errors:
+            order = {name: i for i, name in enumerate(FORM_ORDER)}
+            raise DraftError(sorted(errors, key=lambda e: order.get(e[0], len(order))))
+        return draft
 
     def masked(self) -> dict:
         """For logs: identifiers masked."""

@@ -4,6 +4,7 @@ shipped override file and chinese_calendar (see disclosure/calendar.py for the l
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -48,7 +49,12 @@ async def import_holidays(db: Database, path: str | Path) -> list[int]:
     (OverrideFileError lists all bad rows with their line numbers); then, in one transaction, each
     year present replaces that year's previous import and becomes official. Returns the years."""
     path = Path(path)
-    overrides = read_override_file(path)
+    return await import_holidays_text(db, path.read_text(encoding="utf-8-sig"), path.name)
+
+
+async def import_holidays_text(db: Database, text: str, source: str) -> list[int]:
+    """:func:`import_holidays` for the file's text (an upload); ``source`` names the file."""
+    overrides = parse_override_text(text)
     years = sorted({d.year for d in overrides})
     if not years:
         return []
@@ -58,7 +64,28 @@ async def import_holidays(db: Database, path: str | Path) -> list[int]:
         for day, (kind, name) in sorted(overrides.items()):
             s.add(HolidayOverride(day=day, year=day.year, kind=kind, name=name))
         for year in years:
-            s.add(OfficialYear(year=year, source=path.name, imported_at=utcnow()))
+            s.add(OfficialYear(year=year, source=source, imported_at=utcnow()))
         await s.commit()
-    log.info("imported official holiday schedule for %s from %s", years, path)
+    log.info("imported official holiday schedule for %s from %s", years, source)
     return years
+
+
+@dataclass(frozen=True)
+class ScheduleImport:
+    years: list[int]
+    changed: list[tuple[str, date | None, date | None]]  # open applications whose due date moved
+    rederived: list[tuple[str, str | None, str]]  # closed applications whose 按时/延期/逾期 changed
+
+
+async def import_schedule(db: Database, text: str, source: str, *, settings=None) -> ScheduleImport:
+    """Import a State Council schedule (``gongkai holidays import`` and the desk's calendar page),
+    then re-derive the open deadlines and the timeliness of closed applications on the new calendar.
+    OverrideFileError (every bad row) and nothing stored when the file is wrong."""
+    from storage.handling import recompute_open_deadlines, refresh_timeliness
+
+    years = await import_holidays_text(db, text, source)
+    if not years:
+        return ScheduleImport([], [], [])
+    changed = await recompute_open_deadlines(db, settings=settings)
+    rederived = await refresh_timeliness(db, settings=settings)
+    return ScheduleImport(years, changed, rederived)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from storage.db import Database
 from storage.models import Passage, QuestionLog, Report
@@ -128,3 +128,63 @@ async def question_log(db: Database, *, since: datetime | None = None, unanswere
         query = query.where(QuestionLog.answered.is_(False))
     async with db.session() as session:
         return list((await session.execute(query.order_by(QuestionLog.asked_at.desc()).limit(limit))).scalars())
+
+
+async def reports_of_year(db: Database, year: int) -> list[Report]:
+    """The loaded reports of one year (every agency), by agency."""
+    async with db.session() as session:
+        return list((await session.execute(select(Report).where(Report.year == year)
+                                           .order_by(Report.agency))).scalars())
+
+
+async def get_report(db: Database, report_id: int) -> Report | None:
+    async with db.session() as session:
+        return await session.get(Report, report_id)
+
+
+async def report_cells(db: Database, report_id: int) -> list[tuple]:
+    """The statistics-table cells of a report as (table name, context, row label, column label,
+    value), in reading order: the office's published figures."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Passage.table_name, Passage.context, Passage.row_label, Passage.col_label, Passage.value)
+            .where(Passage.report_id == report_id, Passage.kind == "cell").order_by(Passage.position, Passage.id))
+        return [tuple(r) for r in rows]
+
+
+async def knowledge_version(db: Database) -> tuple:
+    """Changes whenever a report is added, replaced or removed (cheap: one aggregate row)."""
+    async with db.session() as session:
+        row = (await session.execute(select(func.count(Report.id), func.max(Report.id),
+                                            func.max(Report.ingested_at)))).one()
+    return tuple(row)
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    text: str
+    count: int
+    last_asked: datetime
+    channels: tuple[str, ...]
+
+
+async def unanswered_summary(db: Database, *, since: datetime | None = None,
+                             limit: int = 100) -> list[UnansweredQuestion]:
+    """Questions the reports did not answer, grouped by their text, most asked first: what the
+    office could add to its FAQ or next report."""
+    where = [QuestionLog.answered.is_(False)]
+    if since is not None:
+        where.append(QuestionLog.asked_at >= since)
+    async with db.session() as session:
+        rows = (await session.execute(
+            select(QuestionLog.text, func.count(), func.max(QuestionLog.asked_at))
+            .where(*where).group_by(QuestionLog.text)
+            .order_by(func.count().desc(), func.max(QuestionLog.asked_at).desc()).limit(limit))).all()
+        texts = [r[0] for r in rows]
+        channels: dict[str, set[str]] = {}
+        if texts:
+            for text, channel in (await session.execute(
+                    select(QuestionLog.text, QuestionLog.channel).where(*where, QuestionLog.text.in_(texts))
+                    .distinct())).all():
+                channels.setdefault(text, set()).add(channel)
+    return [UnansweredQuestion(text, int(n), last, tuple(sorted(channels.get(text, ())))) for text, n, last in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -255,3 +255,44 @@ class ProcessedUpdate(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     owner: str = ""
     done: bool = False
+
+
+# --- the web desk (web/): sign-in links, sessions, the server's signing key -----------------------
+
+class DeskKey(SQLModel, table=True):
+    """A secret the web front signs with (sign-in links, form tokens, receipt secrets), generated
+    once and shared by every process through the database."""
+
+    __tablename__ = "desk_key"
+
+    name: str = Field(primary_key=True)
+    value: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DeskLink(SQLModel, table=True):
+    """A one-time sign-in link for the staff desk (``/desk`` in the bot, ``gongkai staff link``).
+    Only the SHA-256 of the link's nonce is stored; ``used_at`` makes it single-use."""
+
+    __tablename__ = "desk_link"
+
+    nonce_hash: str = Field(primary_key=True)
+    staff_id: int = Field(index=True, sa_type=BigInteger)
+    issued_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+    used_at: Optional[datetime] = None
+
+
+class DeskSession(SQLModel, table=True):
+    """A signed-in browser of a staff member. The cookie holds a random token; only its SHA-256 is
+    stored. Roles are read from the staff table on every request, never from the session."""
+
+    __tablename__ = "desk_session"
+
+    token_hash: str = Field(primary_key=True)
+    staff_id: int = Field(index=True, sa_type=BigInteger)
+    csrf: str
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)

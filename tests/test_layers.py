@@ -1,11 +1,12 @@
 """The house rules, read from the source: imports point one way, ``disclosure/`` is pure, SQL lives
 in ``storage/``, and every refusal a service raises as a code has its Chinese text.
 
-    handlers/  →  bot/  →  knowledge/, storage/  →  disclosure/
+    handlers/, web/  →  bot/  →  knowledge/, storage/  →  disclosure/
 
 A package may import itself and the packages below it; ``knowledge/`` and ``storage/`` are siblings
-and never import each other. The one upward edge is the composition root: ``bot/factory.py`` builds
-the dispatcher from the routers of ``handlers/``.
+and never import each other, nor do the two fronts ``handlers/`` (chat) and ``web/`` (browser). The
+upward edges are the composition roots: ``bot/factory.py`` builds the dispatcher from the routers of
+``handlers/``, ``bot/webhook.py`` the HTTP application with the pages of ``web/``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-RANK = {"disclosure": 0, "knowledge": 1, "storage": 1, "bot": 2, "handlers": 3}
-COMPOSITION_ROOT = {"bot/factory.py": {"handlers"}}
+RANK = {"disclosure": 0, "knowledge": 1, "storage": 1, "bot": 2, "handlers": 3, "web": 3}
+# The composition roots: the dispatcher from the routers, the HTTP application from the web pages.
+COMPOSITION_ROOT = {"bot/factory.py": {"handlers"}, "bot/webhook.py": {"web"}}
 
 # disclosure/ may use only these (pure computation and data) besides itself
 PURE_MODULES = {
@@ -135,10 +137,11 @@ def test_imports_point_one_way():
     assert not wrong, "imports must point handlers → bot → (knowledge, storage) → disclosure:\n" + "\n".join(wrong)
 
 
-def test_only_the_composition_root_imports_handlers():
+@pytest.mark.parametrize("front", ["handlers", "web"])
+def test_only_the_composition_root_imports_a_front(front):
     importers = {rel for rel, _p, tree in MODULES if rel.startswith("bot/")
-                 and any(name.split(".")[0] == "handlers" for _l, name in imported(tree))}
-    assert importers <= set(COMPOSITION_ROOT)
+                 and any(name.split(".")[0] == front for _l, name in imported(tree))}
+    assert importers <= {rel for rel, fronts in COMPOSITION_ROOT.items() if front in fronts}
 
 
 def test_disclosure_is_pure():
@@ -181,7 +184,7 @@ def test_the_rules_catch_planted_violations():
 def raised_codes() -> dict[str, set[str]]:
     """Error class name → the codes ``storage/`` raises it with (first argument, a string literal)."""
     classes = {"HandlingError", "ReasonRequired", "FieldError", "CaseError", "StaffError", "LedgerError",
-               "LedgerProblem"}
+               "LedgerProblem", "WebError"}
     codes: dict[str, set[str]] = {c: set() for c in classes}
     for rel, _path, tree in MODULES:
         if not rel.startswith("storage/"):
@@ -197,7 +200,8 @@ def test_every_code_storage_raises_has_a_text():
     from bot.texts import errors as E
 
     catalogue = {"HandlingError": E.HANDLING, "ReasonRequired": E.HANDLING, "FieldError": E.FIELDS,
-                 "CaseError": E.CASES, "StaffError": E.STAFF, "LedgerError": E.LEDGER, "LedgerProblem": E.LEDGER}
+                 "CaseError": E.CASES, "StaffError": E.STAFF, "LedgerError": E.LEDGER, "LedgerProblem": E.LEDGER,
+                 "WebError": E.WEB}
     codes = raised_codes()
     assert sum(len(c) for c in codes.values()) > 60  # the scan finds the raise sites
     missing = [f"{cls}({code!r})" for cls, found in codes.items() for code in sorted(found)

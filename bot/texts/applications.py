@@ -65,6 +65,21 @@ BAD_DELIVERY_CHANNEL = "获取信息的方式不正确，可选：{known}。"
 BAD_RECEIPT_FUTURE = "收到申请日期 {day} 晚于今天（{today}），请核对。"
 BAD_RECEIPT_OLD = "收到申请日期 {day} 早于《政府信息公开条例》施行日期（{first}），请核对。"
 BAD_FIELD = "“{field}”填写不正确，请核对。"
+REQUIRED = "请填写{label}。"
+FIELD_NAMES = {
+    "applicant_type": "申请人类型",
+    "name": "申请人姓名或单位名称",
+    "org_code": "统一社会信用代码",
+    "id_type": "身份证件类型",
+    "id_number": "身份证件号码",
+    "phone": "联系电话",
+    "email": "电子邮箱",
+    "address": "通信地址",
+    "description": "所需信息的描述",
+    "doc_number": "文号",
+    "delivery_form": "获取信息的形式",
+    "delivery_channel": "获取信息的方式",
+}
 
 TEXT_EXPECTED = "请输入文字。"
 
@@ -128,6 +143,11 @@ RECEIPT = (
 RECEIPT_DUPLICATE = "该申请已经提交，无需重复提交。以下是回执：\n\n{receipt}"
 DUE_PROVISIONAL = "（暂定：该日期所在年度的节假日安排尚未正式公布，届时可能调整）"
 DUE_UNKNOWN = "待定（工作人员确认后通知您）"
+
+
+def fmt_date(day) -> str:
+    """A legal date as the receipt prints it: 2026年9月28日."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else DUE_UNKNOWN
 SUBMIT_FAILED = "抱歉，申请暂时未能提交，您填写的内容已保存，请稍后再点击「确认提交」。"
 FORM_CANCELLED = "已取消本次申请，填写的内容已清除。"
 ALREADY_IN_FORM = "您正在填写申请，已从头开始。"

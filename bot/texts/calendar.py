@@ -1,5 +1,7 @@
 """Texts of the working-day calendar and the deadline explanation (staff-facing, CLI and bot)."""
 
+from datetime import timedelta
+
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 REGIME_LABEL = {
@@ -84,3 +86,61 @@ def pause_lines(dl) -> list[str]:
             out.append(PAUSE_CONSULTATION.format(start=p.start, end=p.end or PAUSE_OPEN, days=p.working_days,
                                                    limit=p.limit, flag=PAUSE_OVER if p.over_limit else ""))
     return out
+
+
+def _wd(d) -> str:
+    return WEEKDAYS[d.weekday()]
+
+
+def skipped_runs(days) -> list[str]:
+    """Consecutive days with the same name collapsed: "2026-10-01～10-07 国庆节"."""
+    out: list[str] = []
+    i = 0
+    while i < len(days):
+        j = i
+        while j + 1 < len(days) and days[j + 1][1] == days[i][1] and days[j + 1][0] - days[j][0] == timedelta(days=1):
+            j += 1
+        first, last, name = days[i][0], days[j][0], days[i][1]
+        span = first.isoformat() if first == last else f"{first.isoformat()}～{last.strftime('%m-%d')}"
+        out.append(f"{span} {name}")
+        i = j + 1
+    return out
+
+
+def deadline_lines(dl) -> list[str]:
+    """The deadline explained line by line (``gongkai deadline``, the desk's application page)."""
+    lines = [RECEIVED.format(date=dl.received, weekday=_wd(dl.received))]
+    if dl.clock_start != dl.received:
+        lines.append(CLOCK_START.format(date=dl.clock_start, weekday=_wd(dl.clock_start)))
+    lines.append(REGIME.format(label=REGIME_LABEL[dl.regime].format(days=dl.base_days)))
+    lines.append(STATE.format(label=STATE_LABEL.get(dl.state, dl.state)))
+    if dl.due is None:
+        lines.append(DUE_NONE)
+    else:
+        lines.append(DUE.format(date=dl.due, weekday=_wd(dl.due)))
+        if dl.original_due is not None and dl.original_due != dl.due:
+            lines.append(ORIGINAL_DUE.format(date=dl.original_due, weekday=_wd(dl.original_due)))
+    if dl.extended_days:
+        lines.append(EXTENDED.format(days=dl.extended_days))
+    if dl.custom_due is not None:
+        lines.append(CUSTOM_DUE.format(date=dl.custom_due))
+    if dl.paused_days:
+        lines.append(PAUSED.format(days=dl.paused_days))
+    lines.extend(pause_lines(dl))
+    if dl.consultation_open:
+        lines.append(CONSULTATION_OPEN)
+    if dl.correction_notice_due is not None:
+        lines.append(CORRECTION_NOTICE_DUE.format(date=dl.correction_notice_due, weekday=_wd(dl.correction_notice_due)))
+    if dl.correction_due is not None:
+        lines.append(CORRECTION_DUE.format(date=dl.correction_due))
+    if dl.skipped:
+        lines.append(SKIPPED)
+        lines.extend(f"  {item}" for item in skipped_runs(dl.skipped))
+    elif dl.due is not None:
+        lines.append(SKIPPED_NONE)
+    if dl.timeliness is not None:
+        lines.append(TIMELINESS.format(label=TIMELINESS_LABEL[dl.timeliness]))
+    lines.extend(WARNING.format(text=w) for w in dl.warnings)
+    if dl.provisional:
+        lines.append(PROVISIONAL.format(years="、".join(str(y) for y in dl.provisional_years)))
+    return lines

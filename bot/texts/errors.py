@@ -14,11 +14,13 @@ from typing import Any
 from bot.texts import applications as TA
 from bot.texts import reports as TR
 from bot.texts import staff as TS
+from bot.texts import web as TW
 from storage.applications import DraftError, FieldError
 from storage.cases import CaseError
 from storage.handling import HandlingError
 from storage.ledger import LedgerError, LedgerProblem
 from storage.staff import StaffError
+from storage.web import WebError
 
 Text = str | Callable[[Mapping[str, Any]], str]
 
@@ -80,6 +82,16 @@ FIELDS: dict[str, Text] = {
     "receipt_future": TA.BAD_RECEIPT_FUTURE,
     "receipt_old": TA.BAD_RECEIPT_OLD,
     "field": TA.BAD_FIELD,
+    "required": lambda p: TA.REQUIRED.format(label=TA.FIELD_NAMES.get(p["field"], p["field"])),
+}
+
+# storage.web.WebError: desk sign-in links, the online applicant's status check
+WEB: dict[str, Text] = {
+    "link_invalid": TW.ERR_LINK_INVALID,
+    "link_expired": TW.ERR_LINK_EXPIRED,
+    "link_used": TW.ERR_LINK_USED,
+    "link_not_staff": TW.ERR_LINK_NOT_STAFF,
+    "status_mismatch": TW.ERR_STATUS_MISMATCH,
 }
 
 # storage.cases.CaseError
@@ -134,7 +146,7 @@ LEDGER: dict[str, Text] = {
 
 CATALOGUES: dict[type, dict[str, Text]] = {
     HandlingError: HANDLING, StaffError: STAFF, FieldError: FIELDS, CaseError: CASES,
-    LedgerError: LEDGER, LedgerProblem: LEDGER,
+    LedgerError: LEDGER, LedgerProblem: LEDGER, WebError: WEB,
 }
 
 

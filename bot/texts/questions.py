@@ -94,3 +94,31 @@ UNKNOWN_COMMAND = "未识别的命令。发送 /help 查看可用命令。"
 CANCELLED = "已取消。您可以继续提问，或发送 /apply 重新填写申请。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 TRUNCATED = "……（内容较长，已截断）"
+
+
+# --- one answer, as the chat and the public web page show it ---------------------------------------
+
+def names_its_source(text: str, source) -> bool:
+    """The answer engine cites inline ("…（济宁市科学技术局 2018年度报告 · 一、…）"): such an answer
+    already names its report, and the message must not name it a second time."""
+    return f"{source.agency} {source.year}年度" in text
+
+
+def render_answer(answer, max_suggestions: int = 3) -> tuple[str, list[str]]:
+    """(message text, suggestion texts to offer) of an ``Answer`` (``knowledge.types``): the chat and the
+    public web page say the same."""
+    if answer.answer is not None:
+        text = answer.answer
+        res = answer.resolution
+        if res is not None and not res.named_agency and len(res.agencies) > 1 and answer.source is not None:
+            text = UNNAMED_AGENCY.format(agency=answer.source.agency) + "\n" + text
+        if answer.source is not None and not names_its_source(answer.answer, answer.source):
+            return ANSWER.format(answer=text, source=answer.source.cite()), []
+        return ANSWER_NO_SOURCE.format(answer=text), []
+    lines = [not_found(answer.note, answer.resolution)]
+    suggestions = [s.text for s in answer.suggestions[:max_suggestions] if s.text]
+    if suggestions:
+        lines.append(SUGGESTIONS_INTRO)
+        lines.extend(f"{i}. {text}" for i, text in enumerate(suggestions, 1))
+    lines.append(APPLY_HINT)
+    return "\n".join(lines), suggestions

@@ -273,6 +273,8 @@ def render_card(app, deadline, events, days_left: int | None, *, outcome_labels:
 # The application card shows personal data: only in a private chat with the bot.
 CARD_PRIVATE_ONLY = "为保护申请人个人信息，申请 {number} 的详情只在与机器人的私聊中显示，请私聊机器人发送 /app {number}。"
 
+CARD_PRIVATE_ONLY_DESK = "办理台登录链接只在与机器人的私聊中发送，请私聊机器人发送 /desk。"
+
 # Command menu shown to staff (in their private chats with the bot).
 COMMANDS = {
     "queue": "待办申请（按答复期限排序）",
@@ -281,4 +283,5 @@ COMMANDS = {
     "note": "添加办理备注：/note 编号 内容",
     "report": "年度统计报表：/report 年份",
     "stats": "实时办理统计",
+    "desk": "网页办理台：获取一次性登录链接",
 }

@@ -35,9 +35,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.texts import applications as TA  # noqa: E402
+from storage.crypto import generate_key  # noqa: E402
 from tests.bot_api_emulator import TOKEN, BotApiEmulator, Message, Updates, post_update  # noqa: E402
 
 NUMBER_RE = re.compile(r"\d{4}-\d{4,}")
+DATA_KEY = generate_key()  # this run's data key, shared by every bot process (unless GONGKAI_DATA_KEY is set)
 HOME_AGENCY = "济宁市科学技术局"
 WEBHOOK_PATH = "/telegram/webhook"
 QUESTIONS = ["2018年主动公开了多少条政府信息？", "去年收到多少件信息公开申请", "行政复议有几起", "网站访问量是多少",
@@ -123,6 +125,8 @@ def bot_env(*, db_url: str, api_url: str, port: int, secret: str, redis_url: str
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     env.update({
         "GONGKAI_DATA_DIR": str(data_dir),
+        # every process seals and opens personal data with the same key (docs/personal-data.md)
+        "GONGKAI_DATA_KEY": os.environ.get("GONGKAI_DATA_KEY") or DATA_KEY,
         "GONGKAI_DATABASE_URL": db_url,
         "GONGKAI_BOT_TOKEN": TOKEN,
         "GONGKAI_TELEGRAM_API_URL": api_url,

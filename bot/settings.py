@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from typing import Annotated
 
 from disclosure.tables import CASES_BY
 from storage.config import DEFAULTS
+from storage.crypto import DataKeys
 
 DEFAULT_DATA_DIR = Path("data")
+DEFAULT_KEY_FILE = "gongkai.key"
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
@@ -48,6 +51,11 @@ class Settings(BaseSettings):
     update_takeover_seconds: int = 120  # webhook mode: when an unfinished update may be handled again
     rate_limit_questions_per_minute: int = 20
     rate_limit_applications_per_day: int = 10
+    # keys sealing applicants' personal data (docs/personal-data.md): comma-separated, the first
+    # seals; or a key file (one key a line); by default data/gongkai.key, generated on first use
+    data_key: SecretStr | None = None
+    data_key_file: Path | None = None
+    personal_data_retention_years: int = Field(default=DEFAULTS.personal_data_retention_years, ge=1, le=100)
 
     @field_validator("staff_ids", "reminder_days", mode="before")
     @classmethod
@@ -66,6 +74,20 @@ class Settings(BaseSettings):
         if value not in CASES_BY:
             raise ValueError("GONGKAI_CASES_COUNT_BY must be filing or decision")
         return value
+
+    @property
+    def key_file(self) -> Path:
+        """The key file used when ``GONGKAI_DATA_KEY`` is not set."""
+        return self.data_key_file or self.data_dir / DEFAULT_KEY_FILE
+
+    def data_keys(self, on_generated: Callable[[Path], None] | None = None) -> DataKeys:
+        """Where the data keys come from: ``GONGKAI_DATA_KEY``, else ``GONGKAI_DATA_KEY_FILE``, else the
+        embedded default ``<data dir>/gongkai.key``, generated on first use (``on_generated`` is told)."""
+        given = self.data_key.get_secret_value() if self.data_key is not None else ""
+        keys = [k for k in given.replace("，", ",").replace("\n", ",").split(",") if k.strip()]
+        if keys:
+            return DataKeys(keys)
+        return DataKeys(file=self.key_file, generate=self.data_key_file is None, on_generated=on_generated)
 
     @property
     def resolved_database_url(self) -> str:

@@ -36,6 +36,7 @@ from storage.config import OfficeSettings, office
 from storage.db import Database
 from storage.errors import ServiceError
 from storage.models import Application, ApplicationEvent, NumberCounter
+from storage.personal import keyring, seal_applicant
 
 log = logging.getLogger(__name__)
 
@@ -406,6 +407,7 @@ async def create_application(
     calendar = await load_calendar(db)
     reply_due, original_due = _due_dates(receipt_date, settings, calendar)
     insert = sqlite_insert if db.is_sqlite else pg_insert
+    applicant = seal_applicant(draft.model_dump(exclude={"submitted_at"}), keyring(db, create=True))
 
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -425,7 +427,7 @@ async def create_application(
                     original_due=original_due,
                     created_at=received_at,
                     updated_at=received_at,
-                    **draft.model_dump(exclude={"submitted_at"}),
+                    **applicant,
                 )
                 s.add(app)
                 await s.flush()

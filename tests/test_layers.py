@@ -181,7 +181,7 @@ def test_the_rules_catch_planted_violations():
 def raised_codes() -> dict[str, set[str]]:
     """Error class name → the codes ``storage/`` raises it with (first argument, a string literal)."""
     classes = {"HandlingError", "ReasonRequired", "FieldError", "CaseError", "StaffError", "LedgerError",
-               "LedgerProblem"}
+               "LedgerProblem", "PersonalDataError"}
     codes: dict[str, set[str]] = {c: set() for c in classes}
     for rel, _path, tree in MODULES:
         if not rel.startswith("storage/"):
@@ -197,7 +197,8 @@ def test_every_code_storage_raises_has_a_text():
     from bot.texts import errors as E
 
     catalogue = {"HandlingError": E.HANDLING, "ReasonRequired": E.HANDLING, "FieldError": E.FIELDS,
-                 "CaseError": E.CASES, "StaffError": E.STAFF, "LedgerError": E.LEDGER, "LedgerProblem": E.LEDGER}
+                 "CaseError": E.CASES, "StaffError": E.STAFF, "LedgerError": E.LEDGER, "LedgerProblem": E.LEDGER,
+                 "PersonalDataError": E.PERSONAL}
     codes = raised_codes()
     assert sum(len(c) for c in codes.values()) > 60  # the scan finds the raise sites
     missing = [f"{cls}({code!r})" for cls, found in codes.items() for code in sorted(found)

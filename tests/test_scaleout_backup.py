@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from storage.db import open_database
 from storage.models import Application
-from tests.conftest import ROOT
+from tests.conftest import ROOT, keys_for_tests
 from tests.services import create_pg_database, drop_pg_database, pg_db, pg_url, unavailable  # noqa: F401
 
 SCRIPT = ROOT / "deploy" / "backup.sh"
@@ -58,7 +58,7 @@ async def test_postgresql_dump_restores(pg_db, tmp_path):  # noqa: F811
     try:
         subprocess.run(["pg_restore", "--no-owner", "-d", target.replace("+asyncpg", ""), str(dump)], check=True,
                        capture_output=True, timeout=120)
-        restored = await open_database(target)  # already at head: migrating is a no-op
+        restored = await open_database(target, keys=keys_for_tests())  # already at head: migrating is a no-op
         try:
             async with restored.session() as s:
                 assert sorted((await s.execute(select(Application.number))).scalars()) == numbers

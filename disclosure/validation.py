@@ -165,9 +165,9 @@ def mask_name(value: str | None) -> str:
 
 
 def mask_address(value: str | None) -> str:
-    """An address: the first third (at most six characters, the province and city) kept, the rest hidden."""
+    """An address: the first half (at most six characters: the province and city) kept, the rest hidden."""
     if not value:
         return ""
     s = str(value)
-    keep = min(6, len(s) // 3)
+    keep = min(6, len(s) // 2)
     return s[:keep] + "*" * min(len(s) - keep, 8)

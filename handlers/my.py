@@ -113,7 +113,8 @@ def _export(items) -> bytes:
 
 
 def _private(chat) -> bool:
-    return chat is not None and chat.type == ChatType.PRIVATE
+    """A private chat with the caller (groups and channels have negative ids)."""
+    return chat is not None and chat.type == ChatType.PRIVATE and chat.id > 0
 
 
 async def on_mydata(message: Message, db: Database, settings: Settings | None = None) -> None:

@@ -279,10 +279,13 @@ class ApplicantData:
     def masked_copy(self) -> "ApplicantData":
         if self.masked:
             return self
+        def hide(mask, value):
+            return mask(value) if value else value
+
         person = self.applicant_type == "natural_person"
-        return replace(self, name=mask_name(self.name) if person else self.name, id_number=mask_id(self.id_number),
-                       phone=mask_phone(self.phone), email=mask_email(self.email),
-                       address=mask_address(self.address), masked=True)
+        return replace(self, name=hide(mask_name, self.name) if person else self.name,
+                       id_number=hide(mask_id, self.id_number), phone=hide(mask_phone, self.phone),
+                       email=hide(mask_email, self.email), address=hide(mask_address, self.address), masked=True)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

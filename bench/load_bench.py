@@ -283,13 +283,15 @@ async def check_database(db_url: str, results: list[UserResult]) -> tuple[int, i
     """(applications, distinct numbers, lost, receipts that don't match the user's stored number)."""
     from sqlalchemy import select
 
+    from storage.crypto import DataKeys
     from storage.db import open_database
     from storage.models import Application
+    from storage.personal import applicant_chat
 
-    db = await open_database(db_url)
+    db = await open_database(db_url, keys=DataKeys([os.environ.get("GONGKAI_DATA_KEY") or DATA_KEY]))
     try:
-        async with db.session() as s:
-            rows = (await s.execute(select(Application.telegram_user_id, Application.number))).all()
+        async with db.session() as s:  # a citizen's chat id is their user id; the account is stored sealed
+            rows = [(applicant_chat(db, app), app.number) for app in (await s.execute(select(Application))).scalars()]
     finally:
         await db.dispose()
     by_user: dict[int, list[str]] = {}

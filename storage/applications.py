@@ -36,7 +36,7 @@ from storage.config import OfficeSettings, office
 from storage.db import Database
 from storage.errors import ServiceError
 from storage.models import Application, ApplicationEvent, NumberCounter
-from storage.personal import keyring, seal_applicant
+from storage.personal import account_condition, keyring, seal_applicant
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +333,13 @@ def format_number(year: int, seq: int) -> str:
     return f"{year}-{seq:04d}"
 
 
+def form_key(draft_id: str) -> str:
+    """The idempotency key of an application confirmed in the chat form: its draft id (random, made
+    by the server), never the applicant's Telegram id (the owner is checked with
+    ``storage.personal.filed_by``)."""
+    return f"tg:{draft_id}"
+
+
 async def find_by_idempotency_key(db: Database, key: str) -> Application | None:
     async with db.session() as s:
         result = await s.execute(select(Application).where(Application.idempotency_key == key))
@@ -346,7 +353,7 @@ async def count_filed_since(db: Database, telegram_user_id: int, since: datetime
     async with db.session() as s:
         result = await s.execute(
             select(func.count()).select_from(Application)
-            .where(Application.telegram_user_id == telegram_user_id, Application.created_at >= since)
+            .where(account_condition(db, telegram_user_id), Application.created_at >= since)
         )
         return int(result.scalar_one())
 
@@ -467,11 +474,11 @@ async def get_application(db: Database, app_id: int | None = None, *, number: st
 
 
 async def list_for_user(db: Database, telegram_user_id: int, *, limit: int = 20) -> list[Application]:
-    """Only this user's applications, newest first."""
+    """Only this user's applications, newest first (found by the account's keyed digest)."""
     async with db.session() as s:
         result = await s.execute(
             select(Application)
-            .where(Application.telegram_user_id == telegram_user_id)
+            .where(account_condition(db, telegram_user_id))
             .order_by(col(Application.created_at).desc(), col(Application.id).desc())
             .limit(limit)
         )

@@ -121,6 +121,11 @@ class Application(SQLModel, table=True):
     submitted_at: datetime = Field(default_factory=utcnow)
     confirmed_at: Optional[datetime] = None
     receipt_date: date = Field(index=True)
+    # The applicant's Telegram account: a keyed digest of the user id (/my, /mydata, the daily limit)
+    # and, sealed, "user id:chat id" (the chat notices go to). ``telegram_user_id`` / ``chat_id`` hold
+    # them in clear only in rows written before migration 0015 and not sealed yet (storage/personal.py).
+    telegram_user_digest: Optional[str] = Field(default=None, index=True)
+    telegram_account: Optional[str] = None
     telegram_user_id: Optional[int] = Field(default=None, index=True)
     chat_id: Optional[int] = None
 

@@ -23,6 +23,7 @@ under the current key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
@@ -40,6 +41,10 @@ from storage.models import Application, PersonalDataAccess
 
 PERSONAL_FIELDS = ("name", "id_number", "phone", "email", "address")
 DIGESTS = {"id_number": "id_number_digest", "phone": "phone_digest", "email": "email_digest"}
+# what sealing reads from a row: the personal fields, the applicant's Telegram account, the form's key
+ROW_FIELDS = (*PERSONAL_FIELDS, "applicant_type", "telegram_user_id", "chat_id", "idempotency_key")
+ACCOUNT = "telegram_account"  # the sealed "user id:chat id"
+_LEGACY_FORM_KEY = re.compile(r"^tg:\d+:(.+)$")  # the confirm button's key once held the user id
 CHANNELS = ("chat", "cli", "web", "scheduler")
 ACTIONS = ("view", "self_view", "self_export", "erase", "purge")
 BATCH = 200
@@ -99,9 +104,14 @@ def _open(db: Database, ring: Keyring, field: str, value: str | None) -> str | N
 
 # --- sealing ------------------------------------------------------------------------------------------
 
+def account_digests(ring: Keyring, telegram_user_id: int) -> list[str]:
+    return ring.digests(_purpose("telegram_user_id"), str(int(telegram_user_id)))
+
+
 def seal_applicant(values: dict[str, Any], ring: Keyring) -> dict[str, Any]:
     """An application's column values with the personal fields sealed, their equality digests and the
-    key id set. ``values`` holds the fields in clear (and ``applicant_type``)."""
+    key id set. ``values`` holds the fields in clear (and ``applicant_type``); a Telegram user and
+    chat id become the account's digest and its sealed ``user id:chat id``."""
     out = dict(values)
     for field in sealed_fields(values.get("applicant_type")):
         value = values.get(field)
@@ -110,13 +120,57 @@ def seal_applicant(values: dict[str, Any], ring: Keyring) -> dict[str, Any]:
     for field, column in DIGESTS.items():
         value = values.get(field)
         out[column] = ring.digest(_purpose(field), _canonical(field, value)) if value else None
+    user, chat = values.get("telegram_user_id"), values.get("chat_id")
+    if user is not None or chat is not None:
+        out["telegram_user_digest"] = ring.digest(_purpose("telegram_user_id"), str(int(user))) if user is not None else None
+        out[ACCOUNT] = ring.seal(_purpose(ACCOUNT), f"{'' if user is None else user}:{'' if chat is None else chat}")
+    if "telegram_user_id" in values or "chat_id" in values:
+        out["telegram_user_id"] = out["chat_id"] = None
+    legacy = _LEGACY_FORM_KEY.match(values.get("idempotency_key") or "")
+    if legacy:
+        out["idempotency_key"] = f"tg:{legacy.group(1)}"
     out["personal_key"] = ring.current.id
     return out
+
+
+def _account(db: Database, ring: Keyring | None, app: Application) -> tuple[int | None, int | None]:
+    """(Telegram user id, chat id) of the applicant: opened from the sealed account, or as written
+    in clear before sealing."""
+    if app.telegram_account:
+        user, _, chat = _open(db, ring or keyring(db), ACCOUNT, app.telegram_account).partition(":")
+        return (int(user) if user else None), (int(chat) if chat else None)
+    return app.telegram_user_id, app.chat_id
+
+
+def applicant_chat(db: Database, app: Application) -> int | None:
+    """The chat the applicant's notices go to (None: the application did not come through the bot)."""
+    user, chat = _account(db, None, app)
+    return chat or user
+
+
+def filed_by(db: Database, app: Application, telegram_user_id: int) -> bool:
+    """Whether this Telegram account filed ``app`` (compared by digest)."""
+    if app.telegram_user_digest:
+        ring = keyring(db)
+        return app.telegram_user_digest in account_digests(ring, telegram_user_id)
+    return app.telegram_user_id == telegram_user_id
+
+
+def account_condition(db: Database, telegram_user_id: int):
+    """SQL condition: applications filed from this Telegram account (by digest under every key; rows
+    not sealed yet by the id in clear)."""
+    keys = getattr(db, "keys", None)
+    ring = keys.keyring() if keys is not None else None
+    legacy = col(Application.telegram_user_id) == int(telegram_user_id)
+    if ring is None:
+        return legacy
+    return or_(col(Application.telegram_user_digest).in_(account_digests(ring, telegram_user_id)), legacy)
 
 
 def _plain_values(db: Database, ring: Keyring, app: Application) -> dict[str, Any]:
     values = {field: _open(db, ring, field, getattr(app, field)) for field in PERSONAL_FIELDS}
     values["applicant_type"] = app.applicant_type
+    values["telegram_user_id"], values["chat_id"] = _account(db, ring, app)
     return values
 
 
@@ -183,7 +237,7 @@ async def seal_plaintext(db: Database) -> int:
                 app = await s.get(Application, row.id)
                 if app is None or app.personal_key is not None:
                     continue
-                _apply(app, seal_applicant({f: getattr(app, f) for f in (*PERSONAL_FIELDS, "applicant_type")}, ring))
+                _apply(app, seal_applicant({f: getattr(app, f) for f in ROW_FIELDS}, ring))
                 total += 1
             await s.commit()
     if total:
@@ -246,12 +300,15 @@ def unseal_rows_sync(conn, keys: DataKeys) -> int:
     ring = keys.keyring()
     if ring is None:
         raise PersonalDataError("key_missing", where=keys.where, rows=0)
-    rows = conn.execute(text("SELECT id, applicant_type, name, id_number, phone, email, address "
+    rows = conn.execute(text("SELECT id, applicant_type, name, id_number, phone, email, address, telegram_account "
                              "FROM application WHERE personal_key IS NOT NULL")).mappings().all()
     for row in rows:
         values = {f: (ring.open(_purpose(f), row[f]) if is_sealed(row[f]) else row[f]) for f in PERSONAL_FIELDS}
+        user, _, chat = (ring.open(_purpose(ACCOUNT), row[ACCOUNT]) if row[ACCOUNT] else ":").partition(":")
+        values.update(telegram_user_id=int(user) if user else None, chat_id=int(chat) if chat else None)
         conn.execute(text("UPDATE application SET name=:name, id_number=:id_number, phone=:phone, email=:email, "
-                          "address=:address, personal_key=NULL WHERE id=:id"), {**values, "id": row["id"]})
+                          "address=:address, telegram_user_id=:telegram_user_id, chat_id=:chat_id, "
+                          "personal_key=NULL WHERE id=:id"), {**values, "id": row["id"]})
     return len(rows)
 
 
@@ -419,7 +476,7 @@ def _erase(app: Application, now: datetime) -> None:
     app.id_number = app.phone = app.email = app.address = None
     app.id_number_digest = app.phone_digest = app.email_digest = None
     app.personal_key = None
-    app.telegram_user_id = app.chat_id = None
+    app.telegram_user_id = app.chat_id = app.telegram_user_digest = app.telegram_account = None
     app.idempotency_key = None
     app.personal_erased_at = now
     app.updated_at = now

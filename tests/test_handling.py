@@ -52,8 +52,8 @@ class Outbox:
     def __init__(self):
         self.sent: list[tuple[int, str]] = []
 
-    async def __call__(self, app: Application, notice: H.Notice) -> bool:
-        self.sent.append((app.chat_id, notice_text(notice)))
+    async def __call__(self, chat_id: int, notice: H.Notice) -> bool:
+        self.sent.append((chat_id, notice_text(notice)))
         return True
 
 

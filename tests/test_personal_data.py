@@ -435,6 +435,29 @@ async def test_the_same_applicant_is_found_by_digest_not_by_value(db, db_url):
     assert in_clear(raw, [VALID_ID, "13912345678"]) == []
 
 
+async def test_the_telegram_account_is_a_digest_and_a_sealed_chat(db, db_url):
+    from storage import handling as H
+    from storage.applications import count_filed_since, list_for_user
+
+    app = await file(db, telegram_user_id=987654321, chat_id=987654321, received=date(2025, 3, 3))
+    async with db.session() as s:
+        row = await s.get(Application, app.id)
+    assert row.telegram_user_id is None and row.chat_id is None
+    assert row.telegram_user_digest and row.telegram_account.startswith("gk1:")
+    assert in_clear(sqlite_bytes(db_url), ["987654321"]) == []
+    assert [a.id for a in await list_for_user(db, 987654321)] == [app.id] and await list_for_user(db, 98765432) == []
+    assert await count_filed_since(db, 987654321, noon(date(2025, 3, 1))) == 1
+    assert P.filed_by(db, row, 987654321) and not P.filed_by(db, row, 123)
+    sent = []
+
+    async def notifier(chat_id, notice):
+        sent.append((chat_id, notice.kind))
+        return True
+
+    result = await H.close(db, app, "open", date(2025, 3, 20), notifier=notifier)
+    assert result.notified is True and sent == [(987654321, "closed")]  # the notice reaches the sealed chat
+
+
 # --- every full view in the access log ----------------------------------------------------------------------
 
 async def test_reveal_logs_who_when_which_and_how_before_showing(db):
@@ -516,7 +539,8 @@ async def test_purge_of_a_scripted_year_changes_no_figure_of_any_table(db, db_ur
     assert sorted(a.number for a in erased) == sorted(done.numbers)
     assert {a.outcome for a in kept} == {"partial", None}  # C2 (closed 2026) and N8 (open) keep their data
     for a in erased:
-        assert a.id_number is a.phone is a.email is a.address is a.personal_key is a.telegram_user_id is None
+        assert a.id_number is a.phone is a.email is a.address is a.personal_key is None
+        assert a.telegram_user_id is a.telegram_user_digest is a.telegram_account is a.idempotency_key is None
         assert a.name == ("" if a.applicant_type == "natural_person" else a.name) and a.description
         assert a.receipt_date and a.closed_date and a.channel and a.applicant_type and a.outcome
     log = await P.access_log(db)

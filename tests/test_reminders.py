@@ -289,7 +289,9 @@ async def test_scheduler_job_config_and_run(db, settings, monkeypatch):
         job = scheduler.get_job(JOB_ID)
         assert job.coalesce is True and job.max_instances == 1
         assert job.trigger.interval.total_seconds() == settings.reminder_interval_minutes * 60
-        assert len(scheduler.get_jobs()) == 1
+        from bot.scheduler import RETENTION_JOB_ID
+
+        assert {j.id for j in scheduler.get_jobs()} == {JOB_ID, RETENTION_JOB_ID}  # reminders + the monthly retention run
     finally:
         scheduler.shutdown(wait=False)
     result = await scan_job(db, bot, settings, clock=lambda: at("2026-10-16"))()

@@ -21,6 +21,7 @@ from knowledge.extract import SUPPORTED, ExtractError
 from knowledge.ingest import IngestError, read_report
 from knowledge.parse import ParseError, parse_report
 from storage.models import Application
+from storage.personal import account_condition
 from tests.bot_harness import Chat, fill_person_form, opened
 from tests.conftest import REPORTS_DIR, keys_for_tests
 
@@ -284,7 +285,7 @@ def test_stale_keyboards_after_the_form_moved_on(harness):
 
     async def count() -> int:
         async with harness.db.session() as s:
-            return len((await s.execute(select(Application.id).where(Application.telegram_user_id == user))).all())
+            return len((await s.execute(select(Application.id).where(account_condition(harness.db, user)))).all())
 
     for msg in old:
         for _, data in msg.buttons():

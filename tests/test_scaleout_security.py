@@ -20,10 +20,10 @@ from bot.texts import ratelimit as TR
 from bot.texts import staff as TS
 from handlers.staff import RevealCb
 from storage.models import Application, ApplicationEvent, AuditLog
-from storage.personal import access_log
+from storage.personal import access_log, account_condition
 from storage.staff import add_staff
 from tests.bot_api_emulator import TOKEN, BotApiEmulator, Updates
-from tests.bot_harness import VALID_ID, Chat, fill_person_form
+from tests.bot_harness import VALID_ID, Chat, fill_person_form, opened
 from tests.conftest import keys_for_tests
 from tests.services import REDIS_URL, free_port, pg_db, pg_url, redis_prefix  # noqa: F401 - fixtures
 
@@ -36,7 +36,7 @@ async def file_application(chat: Chat, user: int = CITIZEN) -> Application:
     await fill_person_form(chat, user)
     await chat.press(TA.CONFIRM, user)
     async with chat.db.session() as s:
-        return (await s.execute(select(Application).where(Application.telegram_user_id == user))).scalars().one()
+        return (await s.execute(select(Application).where(account_condition(chat.db, user)))).scalars().one()
 
 
 def group_text(updates: Updates, user: int, text: str) -> Update:
@@ -241,7 +241,7 @@ async def test_applications_per_day_limit(db):
     await chat.press(TA.CONFIRM, OTHER)
     async with db.session() as s:
         apps = (await s.execute(select(Application))).scalars().all()
-    assert sorted(a.telegram_user_id for a in apps) == [CITIZEN, OTHER]
+    assert sorted(opened(db, a).telegram_user_id for a in apps) == [CITIZEN, OTHER]
 
 
 async def test_a_form_started_before_the_limit_cannot_be_submitted_past_it(db):

@@ -260,11 +260,12 @@ async def test_citizen_asks_and_applies_across_a_bot_restart(emulator, tmp_path)
             await runner.cleanup()
 
     with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT number, name, id_number, channel, telegram_user_id FROM application").fetchall()
+        rows = conn.execute("SELECT number, name, id_number, channel, telegram_user_id, telegram_account "
+                            "FROM application").fetchall()
         logged = conn.execute("SELECT channel, user_id FROM question_log").fetchall()
-    [(stored_number, name, id_number, channel, user)] = rows
-    assert (stored_number, channel, user) == (number, "online", USER_ID)
-    assert name.startswith("gk1:") and id_number.startswith("gk1:")  # sealed, field by field
+    [(stored_number, name, id_number, channel, user, account)] = rows
+    assert (stored_number, channel, user) == (number, "online", None)  # the account only as digest and token
+    assert all(v.startswith("gk1:") for v in (name, id_number, account))  # sealed, field by field
     assert ("telegram", USER_ID) in logged
     # No personal value in clear anywhere in the database files (the form survived a kill -9 too) …
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("e2e.db*"))
@@ -276,6 +277,7 @@ async def test_citizen_asks_and_applies_across_a_bot_restart(emulator, tmp_path)
     assert key_file.exists() and bot_log.count(str(key_file)) == 1
     from storage.crypto import DataKeys
     from storage.db import open_database
+    from storage.applications import list_for_user
     from storage.personal import masked_applicant, reveal_application
 
     db = await open_database(f"sqlite:///{db_path}", keys=DataKeys(file=key_file))
@@ -284,6 +286,7 @@ async def test_citizen_asks_and_applies_across_a_bot_restart(emulator, tmp_path)
         assert (shown.applicant.name, shown.applicant.id_number, shown.applicant.phone) == ("张三", VALID_ID,
                                                                                            "13812345678")
         assert masked_applicant(db, shown.application).id_number == "1101**********002X"
+        assert [a.number for a in await list_for_user(db, USER_ID)] == [number]  # found by the account's digest
     finally:
         await db.dispose()
     assert VALID_ID not in bot_log and "13812345678" not in bot_log  # personal data stays out of logs

@@ -1,5 +1,5 @@
-"""personal data protected: application.personal_key, equality digests, personal_erased_at; the
-personal_data_access log
+"""personal data protected: application.personal_key, equality digests, the applicant's Telegram
+account as a digest and a sealed chat, personal_erased_at; the personal_data_access log
 
 Revision ID: 0015
 Revises: 0011
@@ -32,6 +32,8 @@ COLUMNS = (
     ('id_number_digest', True),
     ('phone_digest', True),
     ('email_digest', True),
+    ('telegram_user_digest', True),
+    ('telegram_account', False),
     ('personal_erased_at', False),
 )
 

@@ -105,6 +105,7 @@ def _open(db: Database, ring: Keyring, field: str, value: str | None) -> str | N
 # --- sealing ------------------------------------------------------------------------------------------
 
 def account_digests(ring: Keyring, telegram_user_id: int) -> list[str]:
+    """The digests of a Telegram user id under every key, the current key's first."""
     return ring.digests(_purpose("telegram_user_id"), str(int(telegram_user_id)))
 
 
@@ -122,7 +123,7 @@ def seal_applicant(values: dict[str, Any], ring: Keyring) -> dict[str, Any]:
         out[column] = ring.digest(_purpose(field), _canonical(field, value)) if value else None
     user, chat = values.get("telegram_user_id"), values.get("chat_id")
     if user is not None or chat is not None:
-        out["telegram_user_digest"] = ring.digest(_purpose("telegram_user_id"), str(int(user))) if user is not None else None
+        out["telegram_user_digest"] = account_digests(ring, user)[0] if user is not None else None
         out[ACCOUNT] = ring.seal(_purpose(ACCOUNT), f"{'' if user is None else user}:{'' if chat is None else chat}")
     if "telegram_user_id" in values or "chat_id" in values:
         out["telegram_user_id"] = out["chat_id"] = None

@@ -140,7 +140,7 @@ PERSONAL: dict[str, Text] = {
     "key_missing": lambda p: TP.ERR_KEY_MISSING.format(
         where=p["where"], what=TP.KEY_MISSING_ROWS.format(rows=p["rows"]) if p.get("rows") else TP.KEY_MISSING_ANY),
     "unknown_key": TP.ERR_UNKNOWN_KEY,
-    "tampered": TP.ERR_TAMPERED,
+    "tampered": lambda p: TP.ERR_TAMPERED.format(field=TP.SEALED_FIELDS.get(p["field"], p["field"])),
     "key_format": TP.ERR_KEY_FORMAT,
     "key_file_missing": TP.ERR_KEY_FILE_MISSING,
     "key_file_unreadable": TP.ERR_KEY_FILE_UNREADABLE,

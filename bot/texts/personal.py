@@ -18,6 +18,9 @@ KEY_MISSING_ANY = "已加密的个人信息"
 ERR_UNKNOWN_KEY = ("数据库中 {rows} 件申请的个人信息由密钥 {keys} 加密，当前配置的密钥（{where}）中没有它，无法解密。"
                    "请配置正确的密钥（GONGKAI_DATA_KEY 或密钥文件）；已存数据未作任何改动。")
 ERR_TAMPERED = "个人信息（{field}）无法解密：密钥不符或数据已被改动。已存数据未作改动，请联系系统管理员。"
+SEALED_FIELDS = {"application.name": "姓名", "application.id_number": "证件号码", "application.phone": "联系电话",
+                 "application.email": "电子邮箱", "application.address": "通信地址",
+                 "application.telegram_account": "Telegram 账号", "fsm.data": "填写中的申请表"}
 ERR_KEY_FORMAT = "{where} 中的密钥格式不正确：应为 32 字节的 base64url 文本（可用 gongkai personal-data new-key 生成）。"
 ERR_KEY_FILE_MISSING = "密钥文件 {path} 不存在。请恢复密钥文件，或更正 GONGKAI_DATA_KEY_FILE。"
 ERR_KEY_FILE_UNREADABLE = "无法读取密钥文件 {path}（{reason}）。"

@@ -240,7 +240,7 @@ async def test_migration_seals_existing_rows_and_the_downgrade_opens_them_again(
         async with db.session() as s:
             apps = [opened(db, a) for a in (await s.execute(select(Application).order_by(Application.id))).scalars()]
         for app in apps:
-            name = app.number and next(n for n, *_ in sy.APPS if app.description.endswith(f" {n} 的政府信息"))
+            name = next(n for n, *_ in sy.APPS if app.description.endswith(f" {n} 的政府信息"))
             given = sy.personal(name, app.applicant_type)
             assert (app.name, app.phone, app.email, app.id_number) == (
                 f"申请人{name}", given["phone"], given["email"], given.get("id_number"))

@@ -52,9 +52,11 @@ if str(ROOT) not in sys.path:
 
 from bot.texts import applications as TA  # noqa: E402
 from bot.texts import staff as TS  # noqa: E402
+from storage.crypto import generate_key  # noqa: E402
 from tests.bot_api_emulator import TOKEN, BotApiEmulator, Message, Updates, post_update  # noqa: E402
 
 NUMBER_RE = re.compile(r"\d{4}-\d{4,}")
+DATA_KEY = generate_key()  # this run's data key, shared by every bot process (unless GONGKAI_DATA_KEY is set)
 HOME_AGENCY = "济宁市科学技术局"
 WEBHOOK_PATH = "/telegram/webhook"
 QUESTIONS = ["2018年主动公开了多少条政府信息？", "去年收到多少件信息公开申请", "行政复议有几起", "网站访问量是多少",
@@ -179,6 +181,8 @@ def bot_env(*, db_url: str, api_url: str, port: int, secret: str, redis_url: str
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     env.update({
         "GONGKAI_DATA_DIR": str(data_dir),
+        # every process seals and opens personal data with the same key (docs/personal-data.md)
+        "GONGKAI_DATA_KEY": os.environ.get("GONGKAI_DATA_KEY") or DATA_KEY,
         "GONGKAI_DATABASE_URL": db_url,
         "GONGKAI_BOT_TOKEN": TOKEN,
         "GONGKAI_TELEGRAM_API_URL": api_url,
@@ -464,23 +468,27 @@ class DatabaseCheck:
 async def check_database(db_url: str, results: list[UserResult]) -> DatabaseCheck:
     from sqlalchemy import select
 
+    from storage.crypto import DataKeys
     from storage.db import open_database
     from storage.models import Application
+    from storage.personal import _applicant, applicant_chat
 
-    db = await open_database(db_url)
+    db = await open_database(db_url, keys=DataKeys([os.environ.get("GONGKAI_DATA_KEY") or DATA_KEY]))
     try:
-        async with db.session() as s:
+        async with db.session() as s:  # a citizen's chat id is their user id; the account is stored sealed
             apps = list((await s.execute(select(Application))).scalars())
+            owners = {app.id: applicant_chat(db, app) for app in apps}
+            people = {app.id: _applicant(db, app) for app in apps}  # the stored values, opened with the key
     finally:
         await db.dispose()
     by_user: dict[int, list[Application]] = {}
     for app in apps:
-        by_user.setdefault(app.telegram_user_id, []).append(app)
+        by_user.setdefault(owners[app.id], []).append(app)
     lost = sum(1 for r in results if len(by_user.get(r.user_id, [])) == 0)
     mismatched = sum(1 for r in results
                      if r.receipt_number and [a.number for a in by_user.get(r.user_id, [])] != [r.receipt_number])
     wrong = sum(1 for r in results for app in by_user.get(r.user_id, []) for name, value in r.given.items()
-                if getattr(app, name) != value)
+                if getattr(people[app.id] if hasattr(people[app.id], name) else app, name) != value)
     numbers = [a.number for a in apps]
     seqs = sorted(a.seq for a in apps)
     return DatabaseCheck(len(apps), len(set(numbers)), lost, mismatched, wrong, seqs == list(range(1, len(apps) + 1)))

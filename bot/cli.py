@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_bot, cli_calendar, cli_knowledge, cli_reports, cli_staff, cli_status
+from bot import cli_bot, cli_calendar, cli_knowledge, cli_personal, cli_reports, cli_staff, cli_status
 from bot.cli_common import OfficeGroup, applications_app
 from bot.texts.cli import APP_HELP, HELP_HEADINGS
 
@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     cli_staff,      # staff, reminders, applications (handling)
     cli_reports,    # report, cases, applications import/template
     cli_bot,        # run, console
+    cli_personal,   # personal-data (keys, access log, retention)
     cli_status,     # status, outcomes
 )
 

@@ -23,6 +23,9 @@ from typer.core import TyperGroup
 
 from bot.settings import get_settings
 from bot.texts import cli as T
+from bot.texts import personal as TP
+from bot.texts.errors import error_text
+from storage.crypto import PersonalDataError
 from storage.db import Database, open_database
 from storage.overview import database_exists, display_url
 
@@ -52,7 +55,9 @@ def run(coro_factory: Callable[[Database], Awaitable[R]], *, read_only: bool = F
 
     ``read_only``: the command only reads. When the configured SQLite file does not exist yet it is
     not created: the command runs on an empty temporary database (so it reports "nothing yet")."""
-    url = get_settings().resolved_database_url
+    settings = get_settings()
+    url = settings.resolved_database_url
+    keys = settings.data_keys(on_generated=key_generated)
 
     async def _main() -> R:
         if read_only and not database_exists(url):
@@ -62,11 +67,15 @@ def run(coro_factory: Callable[[Database], Awaitable[R]], *, read_only: bool = F
 
     async def _on(target: str) -> R:
         try:
-            db = await open_database(target)
+            db = await open_database(target, keys=keys)
         except OSError as exc:  # a server that is down or unreachable
             raise CliError(T.DATABASE_ERROR.format(url=display_url(target), reason=os_error_message(exc))) from exc
+        except PersonalDataError as exc:  # keys that cannot open what is stored: nothing was written
+            raise CliError(error_text(exc)) from None
         try:
             return await coro_factory(db)
+        except PersonalDataError as exc:
+            raise CliError(error_text(exc)) from None
         finally:
             await db.dispose()
 
@@ -78,6 +87,11 @@ def run(coro_factory: Callable[[Database], Awaitable[R]], *, read_only: bool = F
 
 def echo_err(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def key_generated(path) -> None:
+    """The embedded default made its key file (once, on the first personal value sealed): say so."""
+    echo_err(TP.KEY_GENERATED.format(path=path))
 
 
 # --- one line for every error ---------------------------------------------------------------------

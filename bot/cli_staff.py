@@ -25,6 +25,7 @@ from bot.texts.errors import error_text
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
 from disclosure.validation import parse_date_text
 from storage import handling as H
+from storage import personal as P
 from storage.db import Database
 from storage.staff import StaffError, add_staff, list_staff, mask_id, mask_name, remove_staff
 
@@ -274,35 +275,44 @@ def applications_list(
 
 
 def applications_show(ref: str = typer.Argument(..., help="申请编号（如 2026-0001）或 id"),
+                      full: bool = typer.Option(False, "--full", help="显示完整个人信息（记入个人信息访问日志）"),
                       as_json: bool = typer.Option(False, "--json", help="以 JSON 输出")) -> None:
-    """查看一件申请：答复期限及全部办理记录。"""
+    """查看一件申请：答复期限及全部办理记录（个人信息默认部分隐藏）。"""
     settings = get_settings()
 
     async def main(db: Database):
         try:
-            app = await H.find_application(db, ref)
-        except H.HandlingError as exc:
+            if full:
+                revealed = await P.reveal_application(db, ref, actor=_actor(), channel="cli")
+                app, applicant = revealed.application, revealed.applicant
+            else:
+                app = await H.find_application(db, ref)
+                applicant = P.masked_applicant(db, app)
+            others = [a.number for a in await P.same_applicant(db, app)]
+        except (H.HandlingError, P.PersonalDataError) as exc:
             raise CliError(error_text(exc)) from None
         from storage.calendar import load_calendar
         calendar = await load_calendar(db)
         dl = await H.deadline_for(db, app, calendar=calendar, settings=settings)
         events = await H.events_of(db, app.id)
         left = H.working_days_left(calendar, H.local_today(settings), dl.due) if dl.due else None
-        return app, dl, events, left
+        return app, applicant, others, dl, events, left
 
-    app, dl, events, left = run(main, read_only=True)
+    app, applicant, others, dl, events, left = run(main, read_only=not full)
     if as_json:
         typer.echo(json.dumps({
             "id": app.id, "number": app.number, "status": app.status, "outcome": app.outcome,
             "closed_date": app.closed_date.isoformat() if app.closed_date else None,
-            "channel": app.channel, "applicant_type": app.applicant_type, "name": app.name,
+            "channel": app.channel, "applicant_type": app.applicant_type, "applicant": applicant.as_dict(),
+            "same_applicant": others,
             "description": app.description, "deadline": dl.to_json(), "days_left": left,
             "events": [{"kind": e.kind, "on": e.on_date.isoformat() if e.on_date else None,
                         "end": e.end_date.isoformat() if e.end_date else None, "days": e.days, "actor": e.actor,
                         "reason": e.reason, "data": e.data, "at": e.created_at.isoformat()} for e in events],
         }, ensure_ascii=False))
         return
-    typer.echo(T.render_card(app, dl, events, left, outcome_labels={c: o.label for c, o in OUTCOMES.items()},
+    typer.echo(T.render_card(app, dl, events, left, applicant=applicant, others=others,
+                             outcome_labels={c: o.label for c, o in OUTCOMES.items()},
                              applicant_labels=APPLICANT_TYPES, channel_labels=CHANNELS))
 
 

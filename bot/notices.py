@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from bot.texts import staff as T
 from disclosure.outcomes import OUTCOMES
 from storage.handling import Notice, Notifier
-from storage.models import Application
 
 
 def notice_text(notice: Notice) -> str:
@@ -38,7 +37,7 @@ def notice_text(notice: Notice) -> str:
 
 def applicant_notifier(send: Callable[[int, str], Awaitable[object]]) -> Notifier:
     """A notifier sending each notice, in words, to the applicant's chat with ``send(chat_id, text)``."""
-    async def notify(app: Application, notice: Notice) -> bool:
-        await send(app.chat_id or app.telegram_user_id, notice_text(notice))
+    async def notify(chat_id: int, notice: Notice) -> bool:
+        await send(chat_id, notice_text(notice))
         return True
     return notify

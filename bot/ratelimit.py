@@ -28,7 +28,8 @@ from aiogram.types import TelegramObject, Update
 
 from bot.settings import Settings
 from bot.texts import ratelimit as T
-from storage.applications import count_filed_since, find_by_idempotency_key
+from storage.applications import count_filed_since, find_by_idempotency_key, form_key
+from storage.personal import filed_by
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,8 @@ async def applications_today(db: Database, telegram_user_id: int, settings: Sett
 
 async def _already_filed(db: Database, user_id: int, callback_data: str) -> bool:
     draft = callback_data.split(":", 2)[2] if callback_data.count(":") >= 2 else ""
-    return await find_by_idempotency_key(db, f"tg:{user_id}:{draft}") is not None
+    existing = await find_by_idempotency_key(db, form_key(draft))
+    return existing is not None and filed_by(db, existing, user_id)
 
 
 async def _tell(update: Update, text: str) -> None:

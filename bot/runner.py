@@ -166,7 +166,10 @@ async def demo_database(tmp: Path) -> Database:
     """A fresh temporary database loaded with the bundled sample report(s)."""
     from bot.qa import ingest_paths
 
-    db = await open_database(f"sqlite:///{(tmp / 'demo.db').as_posix()}")
+    from storage.crypto import DataKeys
+
+    db = await open_database(f"sqlite:///{(tmp / 'demo.db').as_posix()}",
+                             keys=DataKeys(file=tmp / "demo.key", generate=True))
     samples = sorted(p for p in SAMPLES_DIR.glob("*") if p.is_file() and not p.name.startswith((".", "_")))
     if samples:
         await ingest_paths(db, samples)

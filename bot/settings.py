@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from typing import Annotated
 
 from disclosure.tables import CASES_BY
 from storage.config import DEFAULTS
+from storage.crypto import DataKeys
 
 DEFAULT_DATA_DIR = Path("data")
+DEFAULT_KEY_FILE = "gongkai.key"
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
@@ -60,6 +63,11 @@ class Settings(BaseSettings):
     web_rate_limit_questions_per_minute: int = 30  # per client address
     web_rate_limit_applications_per_day: int = 20
     web_rate_limit_status_per_hour: int = 30
+    # keys sealing applicants' personal data (docs/personal-data.md): comma-separated, the first
+    # seals; or a key file (one key a line); by default data/gongkai.key, generated on first use
+    data_key: SecretStr | None = None
+    data_key_file: Path | None = None
+    personal_data_retention_years: int = Field(default=DEFAULTS.personal_data_retention_years, ge=1, le=100)
 
     @field_validator("staff_ids", "reminder_days", mode="before")
     @classmethod
@@ -100,6 +108,18 @@ class Settings(BaseSettings):
     def web_base_url(self) -> str:
         """Where the web pages are reached: ``GONGKAI_WEB_URL``, else the local address of `gongkai web`."""
         return self.web_url or f"http://{self.web_host}:{self.web_port}"
+    def key_file(self) -> Path:
+        """The key file used when ``GONGKAI_DATA_KEY`` is not set."""
+        return self.data_key_file or self.data_dir / DEFAULT_KEY_FILE
+
+    def data_keys(self, on_generated: Callable[[Path], None] | None = None) -> DataKeys:
+        """Where the data keys come from: ``GONGKAI_DATA_KEY``, else ``GONGKAI_DATA_KEY_FILE``, else the
+        embedded default ``<data dir>/gongkai.key``, generated on first use (``on_generated`` is told)."""
+        given = self.data_key.get_secret_value() if self.data_key is not None else ""
+        keys = [k for k in given.replace("，", ",").replace("\n", ",").split(",") if k.strip()]
+        if keys:
+            return DataKeys(keys)
+        return DataKeys(file=self.key_file, generate=self.data_key_file is None, on_generated=on_generated)
 
     @property
     def resolved_database_url(self) -> str:

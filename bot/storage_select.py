@@ -47,8 +47,15 @@ def make_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
+        sealing = {}
+        if getattr(db, "keys", None) is not None:  # a half-filled form holds personal data: sealed in Redis too
+            from storage.crypto import sealed_json
+            from storage.fsm import PURPOSE
+
+            dumps, loads = sealed_json(db.keys, PURPOSE)
+            sealing = {"json_dumps": dumps, "json_loads": loads}
         return RedisStorage(redis_client(settings), key_builder=key_builder(settings),
-                            state_ttl=FORM_TTL, data_ttl=FORM_TTL)
+                            state_ttl=FORM_TTL, data_ttl=FORM_TTL, **sealing)
     from storage.fsm import SqlStorage
 
     return SqlStorage(db)

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Back up one agency's database: PostgreSQL with pg_dump (custom format), SQLite with the online
 # .backup command (consistent while the bot runs). Keeps 30 daily copies.
+# Applicants' personal data is sealed in the database: the dump holds ciphertext only. The key
+# (GONGKAI_DATA_KEY or the key file, docs/personal-data.md) is deliberately NOT backed up here —
+# keep it apart; restoring a dump needs the key(s) in use when it was made.
 #   GONGKAI_DATABASE_URL   the agency's database (from its env file)
 #   BACKUP_DIR             default /var/backups/gongkai/<agency>
 set -euo pipefail

@@ -150,3 +150,24 @@ def mask_email(value: str | None) -> str:
         return value or ""
     local, domain = value.split("@", 1)
     return (local[:1] + "***" if local else "***") + "@" + domain
+
+
+def mask_name(value: str | None) -> str:
+    """A person's name: ``王小明`` → ``王*明``, ``李四`` → ``李*``."""
+    if not value:
+        return ""
+    s = str(value)
+    if len(s) <= 1:
+        return s
+    if len(s) == 2:
+        return s[0] + "*"
+    return s[0] + "*" * (len(s) - 2) + s[-1]
+
+
+def mask_address(value: str | None) -> str:
+    """An address: the first half (at most six characters: the province and city) kept, the rest hidden."""
+    if not value:
+        return ""
+    s = str(value)
+    keep = min(6, len(s) // 2)
+    return s[:keep] + "*" * min(len(s) - keep, 8)

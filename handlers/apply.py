@@ -44,6 +44,7 @@ from storage.applications import (
 )
 from storage.db import Database
 from storage.models import Application
+from storage.personal import filed_by
 
 log = logging.getLogger(__name__)
 
@@ -488,13 +489,13 @@ async def on_confirm(callback: CallbackQuery, callback_data: FormCb, state: FSMC
         await ack(callback, C.STALE_BUTTON)
         return
     user_id = callback.from_user.id
-    key = f"tg:{user_id}:{callback_data.value}"
+    key = A.form_key(callback_data.value)
     current = await state.get_state()
     data = await state.get_data()
     if (current != ApplyForm.confirm.state or data.get(DRAFT_ID) != callback_data.value
             or not was_asked(data, "confirm", callback.message.message_id, button=True)):
         existing = await find_by_idempotency_key(db, key)
-        if existing is not None and existing.telegram_user_id == user_id:
+        if existing is not None and filed_by(db, existing, user_id):
             await ack(callback)
             receipt = await receipt_text(db, existing, settings)
             await callback.message.answer(T.RECEIPT_DUPLICATE.format(receipt=receipt))

@@ -34,7 +34,9 @@ from bot.texts import web as TW
 from bot.texts.errors import error_text
 from disclosure.choices import CONSULTATION_PARTIES
 from disclosure.outcomes import APPLICANT_TYPES, CHANNELS, OUTCOMES
+from bot.texts import personal as TP
 from storage import handling as H
+from storage import personal as P
 from storage.calendar import load_calendar
 from storage.db import Database
 from storage.models import Application
@@ -55,6 +57,12 @@ class CardCb(CallbackData, prefix="st-card"):
 
 
 class CancelCb(CallbackData, prefix="st-cancel"):
+    app: int
+
+
+class RevealCb(CallbackData, prefix="st-reveal"):
+    """Show the card with the applicant's personal data in full (logged in the access log)."""
+
     app: int
 
 
@@ -181,33 +189,46 @@ CARD_ACTIONS: dict[str, tuple[tuple[str, type[CallbackData]], ...]] = {
 }
 
 
-def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:
+def card_keyboard(app: Application, *, revealed: bool = False) -> InlineKeyboardMarkup | None:
+    """The actions of the application's status, a note, and (on the masked card) the full view."""
     actions = CARD_ACTIONS.get(app.status)
-    if actions is None:
+    buttons = [*actions, (T.BTN_NOTE, NoteCb)] if actions else []
+    if not revealed and app.personal_erased_at is None:
+        buttons.append((TP.BTN_REVEAL, RevealCb))
+    if not buttons:
         return None
     kb = InlineKeyboardBuilder()
-    for label, cb in (*actions, (T.BTN_NOTE, NoteCb)):
+    for label, cb in buttons:
         kb.button(text=label, callback_data=cb(app=app.id))
     kb.adjust(2)
     return kb.as_markup()
 
 
-async def render_application(db: Database, settings: Settings, app: Application) -> str:
+async def render_application(db: Database, settings: Settings, app: Application,
+                             applicant: P.ApplicantData | None = None) -> str:
+    """The card; ``applicant``: personal data already revealed (logged), else it is shown masked."""
     calendar = await load_calendar(db)
     dl = await H.deadline_for(db, app, calendar=calendar, settings=settings)
     events = await H.events_of(db, app.id)
     today = H.local_today(settings)
     left = H.working_days_left(calendar, today, dl.due) if dl.due else None
-    return T.render_card(app, dl, events, left, outcome_labels=OUTCOME_LABELS,
-                         applicant_labels=APPLICANT_TYPES, channel_labels=CHANNELS)
+    others = [a.number for a in await P.same_applicant(db, app)]
+    return T.render_card(app, dl, events, left, applicant=applicant or P.masked_applicant(db, app), others=others,
+                         outcome_labels=OUTCOME_LABELS, applicant_labels=APPLICANT_TYPES, channel_labels=CHANNELS)
 
 
-async def _send_card(bot: Bot, chat_id: int, db: Database, settings: Settings, app: Application) -> None:
-    if chat_id <= 0:  # groups and channels have negative ids: the full card is for private chats only
+async def _send_card(bot: Bot, chat_id: int, db: Database, settings: Settings, app: Application,
+                     applicant: P.ApplicantData | None = None) -> None:
+    if chat_id <= 0:  # groups and channels have negative ids: the card is for private chats only
         await bot.send_message(chat_id=chat_id, text=T.CARD_PRIVATE_ONLY.format(number=app.number))
         return
-    text = await render_application(db, settings, app)
-    await bot.send_message(chat_id=chat_id, text=text[:4096], reply_markup=card_keyboard(app))
+    try:
+        text = await render_application(db, settings, app, applicant)
+    except P.PersonalDataError as exc:  # a key that cannot open the data: say so, show nothing
+        await bot.send_message(chat_id=chat_id, text=error_text(exc)[:4096])
+        return
+    await bot.send_message(chat_id=chat_id, text=text[:4096],
+                           reply_markup=card_keyboard(app, revealed=applicant is not None))
 
 
 def _chat_id(event: Message | CallbackQuery) -> int:
@@ -371,6 +392,22 @@ async def on_card(callback: CallbackQuery, callback_data: CardCb, bot: Bot, db: 
         await _send_card(bot, _chat_id(callback), db, settings, app)
 
 
+async def on_reveal(callback: CallbackQuery, callback_data: RevealCb, bot: Bot, db: Database,
+                    settings: Settings) -> None:
+    """The card with the personal data in full: private chats only, one access-log entry per view."""
+    chat_id = _chat_id(callback)
+    if chat_id <= 0:
+        await callback.answer(TP.REVEAL_PRIVATE_ONLY, show_alert=True)
+        return
+    try:
+        revealed = await P.reveal_application(db, callback_data.app, actor=_actor_of(callback), channel="chat")
+    except (H.HandlingError, P.PersonalDataError) as exc:
+        await _ask(callback, bot, error_text(exc)[:4096])
+        return
+    await callback.answer()
+    await _send_card(bot, chat_id, db, settings, revealed.application, revealed.applicant)
+
+
 async def on_cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer(T.CANCELLED)
@@ -524,6 +561,7 @@ async def on_forged(callback: CallbackQuery, db: Database) -> None:
 # (handler, button class, role) — the approver role for an extension (art. 33), else the handler role.
 BUTTONS: tuple[tuple[Callable[..., Awaitable[None]], type[CallbackData], str], ...] = (
     (on_card, CardCb, "handler"),
+    (on_reveal, RevealCb, "handler"),
     (on_cancel, CancelCb, "handler"),
     (on_note, NoteCb, "handler"),
     (on_correction, CorrectionCb, "handler"),

@@ -36,6 +36,7 @@ from storage.config import OfficeSettings, office
 from storage.db import Database
 from storage.errors import ServiceError
 from storage.models import Application, ApplicationEvent, NumberCounter
+from storage.personal import account_condition, keyring, seal_applicant
 
 log = logging.getLogger(__name__)
 
@@ -367,6 +368,13 @@ def format_number(year: int, seq: int) -> str:
     return f"{year}-{seq:04d}"
 
 
+def form_key(draft_id: str) -> str:
+    """The idempotency key of an application confirmed in the chat form: its draft id (random, made
+    by the server), never the applicant's Telegram id (the owner is checked with
+    ``storage.personal.filed_by``)."""
+    return f"tg:{draft_id}"
+
+
 async def find_by_idempotency_key(db: Database, key: str) -> Application | None:
     async with db.session() as s:
         result = await s.execute(select(Application).where(Application.idempotency_key == key))
@@ -380,7 +388,7 @@ async def count_filed_since(db: Database, telegram_user_id: int, since: datetime
     async with db.session() as s:
         result = await s.execute(
             select(func.count()).select_from(Application)
-            .where(Application.telegram_user_id == telegram_user_id, Application.created_at >= since)
+            .where(account_condition(db, telegram_user_id), Application.created_at >= since)
         )
         return int(result.scalar_one())
 
@@ -441,6 +449,7 @@ async def create_application(
     calendar = await load_calendar(db)
     reply_due, original_due = _due_dates(receipt_date, settings, calendar)
     insert = sqlite_insert if db.is_sqlite else pg_insert
+    applicant = seal_applicant(draft.model_dump(exclude={"submitted_at"}), keyring(db, create=True))
 
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -460,7 +469,7 @@ async def create_application(
                     original_due=original_due,
                     created_at=received_at,
                     updated_at=received_at,
-                    **draft.model_dump(exclude={"submitted_at"}),
+                    **applicant,
                 )
                 s.add(app)
                 await s.flush()
@@ -500,11 +509,11 @@ async def get_application(db: Database, app_id: int | None = None, *, number: st
 
 
 async def list_for_user(db: Database, telegram_user_id: int, *, limit: int = 20) -> list[Application]:
-    """Only this user's applications, newest first."""
+    """Only this user's applications, newest first (found by the account's keyed digest)."""
     async with db.session() as s:
         result = await s.execute(
             select(Application)
-            .where(Application.telegram_user_id == telegram_user_id)
+            .where(account_condition(db, telegram_user_id))
             .order_by(col(Application.created_at).desc(), col(Application.id).desc())
             .limit(limit)
         )

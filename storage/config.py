@@ -26,6 +26,9 @@ class OfficeSettings(Protocol):
     cases_count_by: str  # Table 四: "filing" or "decision" year
     reminder_days: Sequence[int]  # remind this many working days before a reply is due
     digest_hour: int  # hour (office time zone) from which reminders and the digest go out
+    # years an applicant's personal data is kept after the year the application was closed
+    # (docs/personal-data.md: the 10-year term of the archive rules); then it is erased
+    personal_data_retention_years: int
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class OfficeConfig:
     cases_count_by: str = "filing"
     reminder_days: tuple[int, ...] = (5, 1)
     digest_hour: int = 9
+    personal_data_retention_years: int = 10
 
 
 DEFAULTS = OfficeConfig()

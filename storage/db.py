@@ -47,6 +47,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - dr
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted and overwritten content is zeroed, so a value erased or sealed in place does not linger
+    # in the file's free pages (storage/personal.py).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -64,10 +67,11 @@ def create_engine_for(url: str) -> AsyncEngine:
     return engine
 
 
-def _alembic_config(url: str):
+def _alembic_config(url: str, keys=None):
     from alembic.config import Config
 
     cfg = Config()
+    cfg.attributes["data_keys"] = keys
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
     return cfg
@@ -100,17 +104,23 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
-def downgrade(url: str, revision: str) -> None:
+def downgrade(url: str, revision: str, *, keys=None) -> None:
+    """Take the schema back to ``revision``. Below 0015 the sealed personal data is opened again,
+    which needs the data keys (``keys``: a ``storage.crypto.DataKeys``)."""
     from alembic import command
 
-    command.downgrade(_alembic_config(url), revision)
+    command.downgrade(_alembic_config(url, keys), revision)
 
 
 class Database:
-    """One engine and one session factory per database URL."""
+    """One engine and one session factory per database URL.
 
-    def __init__(self, url: str, *, run_migrations: bool = True) -> None:
+    ``keys`` (``storage.crypto.DataKeys``): where the keys sealing applicants' personal data come
+    from; without them the personal data can be neither written nor read (``storage/personal.py``)."""
+
+    def __init__(self, url: str, *, run_migrations: bool = True, keys=None) -> None:
         self.url = url
+        self.keys = keys
         if run_migrations:
             migrate(url)
         self.engine = create_engine_for(url)
@@ -149,7 +159,20 @@ class Database:
         await self.engine.dispose()
 
 
-async def open_database(url: str) -> Database:
-    """Migrate (in a worker thread, alembic is synchronous) and open ``url``."""
+async def open_database(url: str, *, keys=None) -> Database:
+    """Migrate (in a worker thread, alembic is synchronous) and open ``url``.
+
+    With ``keys`` the personal data is made ready: the keys are checked against the values already
+    sealed (a wrong or missing key is refused before anything is written) and values still in
+    clear — rows written before migration 0015 — are sealed (``storage.personal.prepare``)."""
     await asyncio.to_thread(migrate, url)
-    return Database(url, run_migrations=False)
+    db = Database(url, run_migrations=False, keys=keys)
+    if keys is not None:
+        from storage.personal import prepare
+
+        try:
+            await prepare(db)
+        except BaseException:
+            await db.dispose()
+            raise
+    return db

@@ -1,7 +1,10 @@
 """aiogram FSM storage over the ``fsm_record`` table: half-filled forms survive a restart.
 
 State and data are stored as plain strings and JSON (never pickle), so a record can be read, audited
-and deleted with SQL. A key whose state is cleared and whose data is empty is deleted.
+and deleted with SQL. A key whose state is cleared and whose data is empty is deleted. The data of a
+half-filled application form holds personal data: when the database has its data keys it is stored
+sealed as one token (``{"sealed": "gk1:…"}``, ``storage/crypto.py``); records written in clear
+before are still read. :func:`forget_stale` deletes records left untouched longer than a form is kept.
 
 The SQL storage is the one-process deployment (several processes use Redis, see
 ``bot/storage_select.py``), so this process is the only writer: reads are served from a bounded
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -19,14 +23,18 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import delete, select
+from sqlmodel import col
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.batching import write_lock
+from storage.crypto import sealed_json
 from storage.db import Database
 from storage.models import FsmRecord, utcnow
 
 CACHE_SIZE = 50_000
+SEALED = "sealed"
+PURPOSE = "fsm.data"
 
 
 def storage_key_str(key: StorageKey) -> str:
@@ -39,6 +47,23 @@ def storage_key_str(key: StorageKey) -> str:
         key.destiny,
     ]
     return ":".join(parts)
+
+
+def seal_data(db: Database, data: dict[str, Any]) -> dict[str, Any]:
+    """The record's data as stored: one sealed token when the database has its data keys."""
+    keys = getattr(db, "keys", None)
+    if keys is None or not data:
+        return data
+    return {SEALED: sealed_json(keys, PURPOSE)[0](data)}
+
+
+def open_data(db: Database, data: dict[str, Any]) -> dict[str, Any]:
+    """The record's data as the form uses it (a record written in clear is read as it is; one that
+    cannot be opened — its key is gone — is an empty form)."""
+    if set(data) != {SEALED}:
+        return data
+    keys = getattr(db, "keys", None)
+    return sealed_json(keys, PURPOSE)[1](data[SEALED]) if keys is not None else {}
 
 
 def _json_copy(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,9 +92,10 @@ class SqlStorage(BaseStorage):
             return self._cache[key]
         async with self.db.session() as s:
             row = (await s.execute(select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))).first()
-        value = (row.state, dict(row.data or {})) if row is not None else (None, {})
+        value = (row.state, open_data(self.db, dict(row.data or {}))) if row is not None else (None, {})
         self._remember(key, *value)
         return value
+
 
     async def _write(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         now = utcnow()
@@ -78,7 +104,7 @@ class SqlStorage(BaseStorage):
                 if state is None and not data:
                     await s.execute(delete(FsmRecord).where(FsmRecord.key == key))
                 else:
-                    values = {"state": state, "data": data, "updated_at": now}
+                    values = {"state": state, "data": seal_data(self.db, data), "updated_at": now}
                     stmt = self._insert(FsmRecord).values(key=key, **values)
                     stmt = stmt.on_conflict_do_update(index_elements=["key"], set_=values)
                     await s.execute(stmt)
@@ -108,3 +134,12 @@ class SqlStorage(BaseStorage):
     async def close(self) -> None:
         if self._cache is not None:
             self._cache.clear()
+
+
+async def forget_stale(db: Database, before: datetime) -> int:
+    """Delete the records untouched since ``before`` (abandoned half-filled forms: the Redis storage
+    lets them expire after the same time); how many."""
+    async with write_lock(db), db.session() as s:
+        result = await s.execute(delete(FsmRecord).where(col(FsmRecord.updated_at) < before))
+        await s.commit()
+    return int(result.rowcount or 0)

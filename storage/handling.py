@@ -71,8 +71,9 @@ class Notice:
         object.__setattr__(self, "params", params)
 
 
-# Sends a notice to the applicant's chat; True when sent. Built by ``bot.notices.applicant_notifier``.
-Notifier = Callable[[Application, Notice], Awaitable[bool]]
+# Sends a notice to the applicant's chat (its id, opened from the sealed Telegram account by
+# ``storage.personal.applicant_chat``); True when sent. Built by ``bot.notices.applicant_notifier``.
+Notifier = Callable[[int, Notice], Awaitable[bool]]
 
 
 @dataclass
@@ -312,13 +313,16 @@ async def _apply(
     return app, new, event
 
 
-async def _notify(notifier: Notifier | None, app: Application, notice: Notice) -> bool | None:
-    if app.chat_id is None and app.telegram_user_id is None:
-        return None
+async def _notify(db: Database, notifier: Notifier | None, app: Application, notice: Notice) -> bool | None:
+    from storage.personal import applicant_chat
+
+    if app.telegram_account is None and app.chat_id is None and app.telegram_user_id is None:
+        return None  # not filed through the bot: the office writes
     if notifier is None:
         return False
     try:
-        return bool(await notifier(app, notice))
+        chat = applicant_chat(db, app)
+        return bool(chat is not None and await notifier(chat, notice))
     except Exception:  # a failed notice must not undo a recorded, lawful action
         log.exception("could not notify the applicant of %s", app.number)
         return False
@@ -342,7 +346,7 @@ async def request_correction(db: Database, app: AppRef, on: date, period_end: da
     app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, end=period_end, plan=_append(ev),
                                  reason=what or None, data={"what": what} if what else None, settings=settings)
     notice = Notice("correction", number=app_.number, what=what, period_end=period_end)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
+    return HandlingResult(app_, dl, row, await _notify(db, notifier, app_, notice))
 
 
 async def receive_correction(db: Database, app: AppRef, on: date, *, actor: str = "cli",
@@ -351,7 +355,7 @@ async def receive_correction(db: Database, app: AppRef, on: date, *, actor: str 
     ev = ClockEvent("correction_received", on)
     app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=_append(ev), settings=settings)
     notice = Notice("correction_received", number=app_.number, due=dl.due)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
+    return HandlingResult(app_, dl, row, await _notify(db, notifier, app_, notice))
 
 
 async def correction_lapsed(db: Database, app: AppRef, on: date, *, actor: str = "cli",
@@ -370,7 +374,7 @@ async def correction_lapsed(db: Database, app: AppRef, on: date, *, actor: str =
 
     app_, dl, row = await _apply(db, app, kind=ev.kind, actor=actor, on=on, plan=plan,
                                  outcome=LAPSED_OUTCOME, data={"outcome": LAPSED_OUTCOME}, settings=settings)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, Notice("lapsed", number=app_.number)))
+    return HandlingResult(app_, dl, row, await _notify(db, notifier, app_, Notice("lapsed", number=app_.number)))
 
 
 def _require_reason_for_long_consultation(app: Application, after: list[ClockEvent], calendar,
@@ -452,7 +456,7 @@ async def fee_notice(db: Database, app: AppRef, on: date, amount: Decimal | str,
     app_, dl, row = await _apply(db, app, kind="fee_notice", actor=actor, on=on, end=pay_by, plan=_append(ev),
                                  reason=basis.strip() or None, data={"amount": str(fee)}, settings=settings)
     notice = Notice("fee", number=app_.number, amount=fee, pay_by=dl.fee_due, basis=basis.strip())
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
+    return HandlingResult(app_, dl, row, await _notify(db, notifier, app_, notice))
 
 
 async def fee_paid(db: Database, app: AppRef, on: date, *, actor: str = "cli",
@@ -517,7 +521,7 @@ async def extend(db: Database, app: AppRef, days: int, approver: int | str | Sta
                                  days=days, reason=reason.strip(), plan=plan, settings=settings,
                                  data={"approver_id": member.telegram_id, "approver": who})
     notice = Notice("extension", number=app_.number, days=days, due=dl.due, reason=reason.strip())
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
+    return HandlingResult(app_, dl, row, await _notify(db, notifier, app_, notice))
 
 
 async def set_custom_deadline(db: Database, app: AppRef, new_due: date, reason: str, *, on: date | None = None,
@@ -532,7 +536,7 @@ async def set_custom_deadline(db: Database, app: AppRef, new_due: date, reason: 
     app_, dl, row = await _apply(db, app, kind="custom_deadline", actor=actor, on=on, end=new_due,
                                  reason=reason.strip(), plan=_append(ev), settings=settings)
     notice = Notice("custom_deadline", number=app_.number, due=dl.due, reason=reason.strip())
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
+    return HandlingResult(app_, dl, row, await _notify(db, notifier, app_, notice))
 
 
 async def close(db: Database, app: AppRef, outcome_code: str, on: date, actor: str = "cli", *,
@@ -561,7 +565,7 @@ async def close(db: Database, app: AppRef, outcome_code: str, on: date, actor: s
     app_, dl, row = await _apply(db, app, kind="closed", actor=actor, on=on, plan=plan,
                                  outcome=outcome_code, data={"outcome": outcome_code}, settings=settings)
     notice = Notice("closed", number=app_.number, outcome=outcome_code)
-    return HandlingResult(app_, dl, row, await _notify(notifier, app_, notice))
+    return HandlingResult(app_, dl, row, await _notify(db, notifier, app_, notice))
 
 
 async def add_note(db: Database, app: AppRef, text: str, *, actor: str = "cli") -> ApplicationEvent:

@@ -27,6 +27,7 @@ from storage.config import OfficeSettings, office
 from storage.db import Database
 from storage.errors import ServiceError
 from storage.models import Application, ApplicationEvent, AuditLog, NumberCounter
+from storage.personal import keyring, seal_applicant
 
 
 @dataclass(frozen=True)
@@ -438,6 +439,7 @@ async def import_ledger(db: Database, path: str | Path, *, agency: str | None = 
     if errors:
         raise LedgerError("ledger_rows", errors)
     numbers: list[str] = []
+    ring = keyring(db, create=True)
     async with db.session() as s:
         given = [r.values["number"] for r in rows if r.values["number"]]
         if given:
@@ -463,9 +465,11 @@ async def import_ledger(db: Database, path: str | Path, *, agency: str | None = 
             counter.last_seq += 1
             seq = counter.last_seq
             number = v["number"] or f"{year}-{seq:04d}"
+            applicant = seal_applicant({"applicant_type": v["applicant_type"], "name": v["name"], "phone": v["phone"]},
+                                       ring)
             app = Application(
-                agency=agency, year=year, seq=seq, number=number, applicant_type=v["applicant_type"],
-                name=v["name"], phone=v["phone"], description=v["description"], channel=v["channel"],
+                agency=agency, year=year, seq=seq, number=number, **applicant,
+                description=v["description"], channel=v["channel"],
                 receipt_date=v["receipt_date"],
                 status="closed" if v["closed_date"] else "open", outcome=v["outcome"],
                 closed_date=v["closed_date"], original_due=v["original_due"], reply_due=v["reply_due"],

@@ -95,6 +95,9 @@ class Application(SQLModel, table=True):
     idempotency_key: Optional[str] = None
 
     applicant_type: str  # natural_person, org_business, org_research, ...
+    # Personal data (storage/personal.py): a natural person's name, and every applicant's ID number,
+    # phone, e-mail and address are sealed tokens (storage/crypto.py), never plain values; an
+    # organisation's name and credit code are not personal data and stay in clear.
     name: str
     org_code: Optional[str] = None  # 统一社会信用代码
     id_type: Optional[str] = None
@@ -102,6 +105,13 @@ class Application(SQLModel, table=True):
     phone: Optional[str] = None
     email: Optional[str] = None
     address: Optional[str] = None
+    # the data key the personal fields are sealed with (None: written before sealing, or erased)
+    personal_key: Optional[str] = Field(default=None, index=True)
+    # keyed hashes for equality lookups (the same applicant on two applications), never the values
+    id_number_digest: Optional[str] = Field(default=None, index=True)
+    phone_digest: Optional[str] = Field(default=None, index=True)
+    email_digest: Optional[str] = Field(default=None, index=True)
+    personal_erased_at: Optional[datetime] = None  # personal fields erased (retention expired, or on request)
     description: str
     doc_number: Optional[str] = None
     delivery_form: Optional[str] = None
@@ -111,6 +121,11 @@ class Application(SQLModel, table=True):
     submitted_at: datetime = Field(default_factory=utcnow)
     confirmed_at: Optional[datetime] = None
     receipt_date: date = Field(index=True)
+    # The applicant's Telegram account: a keyed digest of the user id (/my, /mydata, the daily limit)
+    # and, sealed, "user id:chat id" (the chat notices go to). ``telegram_user_id`` / ``chat_id`` hold
+    # them in clear only in rows written before migration 0015 and not sealed yet (storage/personal.py).
+    telegram_user_digest: Optional[str] = Field(default=None, index=True)
+    telegram_account: Optional[str] = None
     telegram_user_id: Optional[int] = Field(default=None, index=True)
     chat_id: Optional[int] = None
 
@@ -192,6 +207,22 @@ class AuditLog(SQLModel, table=True):
     actor: Optional[str] = None
     action: str
     allowed: bool = True
+    detail: Optional[str] = None
+
+
+class PersonalDataAccess(SQLModel, table=True):
+    """The access log of applicants' personal data: every full view, copy and erasure — who, when,
+    which application, through which channel (``chat``, ``cli``, ``web``, ``scheduler``)."""
+
+    __tablename__ = "personal_data_access"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str
+    action: str  # view, self_view, self_export, erase, purge
+    channel: str
+    application_id: Optional[int] = Field(default=None, index=True)
+    number: Optional[str] = None
     detail: Optional[str] = None
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
+from disclosure.validation import mask_name  # noqa: F401 - staff names are masked like applicants'
 from storage.config import OfficeSettings
 from storage.db import Database
 from storage.errors import ServiceError
@@ -191,11 +192,3 @@ def mask_id(telegram_id: int) -> str:
     return text[:2] + "*" * (len(text) - 4) + text[-2:]
 
 
-def mask_name(name: str) -> str:
-    if not name:
-        return ""
-    if len(name) == 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]

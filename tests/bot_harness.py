@@ -18,6 +18,18 @@ SOURCE = Source(title="济宁市科学技术局2018年政府信息公开工作�
                 section="二、主动公开政府信息情况")
 
 
+def opened(db, app):
+    """A copy of the stored application with its personal fields opened (the tests read back what
+    was stored; the services show them only through storage.personal)."""
+    from storage.personal import _account, _applicant
+
+    data = _applicant(db, app)
+    user, chat = _account(db, None, app)
+    return app.model_copy(update={"name": data.name or "", "id_number": data.id_number, "phone": data.phone,
+                                  "email": data.email, "address": data.address, "telegram_user_id": user,
+                                  "chat_id": chat})
+
+
 @dataclass
 class FakeQA:
     """Answers questions containing '2018' confidently, everything else with suggestions."""

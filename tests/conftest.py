@@ -44,6 +44,18 @@ def shared_dir() -> Path:
     return require_shared()
 
 
+# The data key every test uses (GONGKAI_DATA_KEY), so a test's CLI, bot and fixtures read each
+# other's sealed personal data. Tests of the key file (generated on first use) unset it.
+TEST_DATA_KEY = "wslXuQ3hdgl72YLmtscBZ8hmQjjc2G_UASSlyy-d-Mk"
+
+
+def keys_for_tests():
+    """The test data key as the storage layer takes it (``open_database(url, keys=keys_for_tests())``)."""
+    from storage.crypto import DataKeys
+
+    return DataKeys([TEST_DATA_KEY])
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch):
     """Every test gets its own data dir and database unless it sets one itself."""
@@ -51,7 +63,9 @@ def _isolated_settings(tmp_path, monkeypatch):
 
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/data/gongkai.db")
-    for name in ("GONGKAI_HOME_AGENCY", "GONGKAI_BOT_TOKEN", "GONGKAI_STAFF_IDS", "GONGKAI_REDIS_URL"):
+    monkeypatch.setenv("GONGKAI_DATA_KEY", TEST_DATA_KEY)
+    for name in ("GONGKAI_HOME_AGENCY", "GONGKAI_BOT_TOKEN", "GONGKAI_STAFF_IDS", "GONGKAI_REDIS_URL",
+                 "GONGKAI_DATA_KEY_FILE", "GONGKAI_PERSONAL_DATA_RETENTION_YEARS"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield
@@ -67,7 +81,7 @@ def db_url(tmp_path) -> str:
 async def db(db_url):
     from storage.db import open_database
 
-    database = await open_database(db_url)
+    database = await open_database(db_url, keys=keys_for_tests())
     yield database
     await database.dispose()
 

@@ -38,7 +38,7 @@ async def submit(args) -> None:
     from storage.db import open_database
 
     settings = get_settings()
-    db = await open_database(settings.resolved_database_url)
+    db = await open_database(settings.resolved_database_url, keys=settings.data_keys())
     sem = asyncio.Semaphore(args.concurrency)
 
     async def one(i: int):
@@ -69,7 +69,7 @@ async def scan(args) -> None:
     if args.lease_seconds is not None:
         R.CLAIM_LEASE = timedelta(seconds=args.lease_seconds)
     settings = get_settings()
-    db = await open_database(settings.resolved_database_url)
+    db = await open_database(settings.resolved_database_url, keys=settings.data_keys())
     out = Path(args.out)
     count = 0
 

@@ -112,6 +112,29 @@ def case_records() -> list[CaseRecord]:
 APPROVER = 9_000_555
 
 
+def personal(name: str, applicant_type: str) -> dict[str, str]:
+    """The personal data each scripted applicant gives (unique values, so a search for one finds it)."""
+    from disclosure.validation import resident_id_check_char
+
+    i = [n for n, *_ in APPS].index(name) + 1
+    data = {"phone": f"139{i:04d}{i:04d}", "email": f"shenqing{i}@example.cn",
+            "address": f"山东省济宁市任城区脚本路{i}号院{i}单元"}
+    if applicant_type == "natural_person":
+        first17 = f"11010519800101{i:03d}"
+        data.update(id_type="resident_id", id_number=first17 + resident_id_check_char(first17))
+    return data
+
+
+def personal_values() -> list[str]:
+    """Every personal value the scripted year stores: names of the natural persons, IDs, phones, e-mails, addresses."""
+    values = []
+    for name, t, *_ in APPS:
+        values += [v for k, v in personal(name, t).items() if k != "id_type"]
+        if t == "natural_person":
+            values.append(f"申请人{name}")
+    return values
+
+
 def noon(day: date) -> datetime:
     return datetime.combine(day, time(12, 0), ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc)
 
@@ -129,7 +152,8 @@ async def load(db) -> None:
     settings = Settings()
     await add_staff(db, APPROVER, "approver", name="审批人")
     for name, t, ch, r, c, oc, path, _tm in APPS:
-        draft = ApplicationDraft(applicant_type=t, name=f"申请人{name}", description=f"脚本年度申请 {name} 的政府信息")
+        draft = ApplicationDraft(applicant_type=t, name=f"申请人{name}", description=f"脚本年度申请 {name} 的政府信息",
+                                 **personal(name, t))
         app = (await create_application(db, draft, idempotency_key=f"scripted:{name}", received_at=noon(D(r)),
                                         channel=ch, settings=settings)).application
         if c is None:

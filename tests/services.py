@@ -120,7 +120,9 @@ async def pg_db(pg_url, monkeypatch):
 
     monkeypatch.setenv("GONGKAI_DATABASE_URL", pg_url)
     get_settings.cache_clear()
-    database = await open_database(pg_url)
+    from tests.conftest import keys_for_tests
+
+    database = await open_database(pg_url, keys=keys_for_tests())
     try:
         yield database
     finally:

@@ -21,6 +21,7 @@ from disclosure.calendar import (
     parse_override_rows,
 )
 from storage.calendar import read_override_file
+from tests.conftest import keys_for_tests
 
 OVERRIDES_FILE = Path(__file__).resolve().parent.parent / "disclosure" / "data" / "holiday_overrides.csv"
 
@@ -345,7 +346,7 @@ def test_cli_holidays_import_recomputes_open_deadlines_and_lists_changes(tmp_pat
     from storage.models import Application
 
     async def setup():
-        db = await open_database(get_settings().resolved_database_url)
+        db = await open_database(get_settings().resolved_database_url, keys=keys_for_tests())
         try:
             async with db.session() as s:
                 s.add(Application(year=2026, seq=7, number="2026-0007", applicant_type="natural_person", name="张三",

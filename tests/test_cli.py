@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.texts import cli as T
 from disclosure.outcomes import OUTCOMES
-from tests.conftest import REPORTS_DIR, ROOT
+from tests.conftest import REPORTS_DIR, ROOT, keys_for_tests
 
 QINGHE = REPORTS_DIR / "qinghe-shi-jiaotongju-2023.txt"
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -257,7 +257,7 @@ def test_questions_are_listed_in_beijing_time(runner, data_file):
     asked = (datetime.now(timezone.utc) - timedelta(days=1)).replace(hour=20, minute=5, second=0, microsecond=0)
 
     async def add():
-        db = await open_database(f"sqlite:///{data_file}")
+        db = await open_database(f"sqlite:///{data_file}", keys=keys_for_tests())
         async with db.session() as s, s.begin():
             s.add(QuestionLog(asked_at=asked, channel="telegram", text="夜里的问题", answered=False, score=3.0))
         await db.dispose()

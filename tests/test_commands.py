@@ -18,7 +18,7 @@ async def test_public_menu_and_staff_menus(db):
     calls = [params for name, params in session.requests if name == "setMyCommands"]
     public = [c for c in calls if "scope" not in c or c["scope"].get("type") == "default"]
     scoped = {c["scope"]["chat_id"]: c for c in calls if c.get("scope", {}).get("type") == "chat"}
-    assert [c["command"] for c in public[0]["commands"]] == ["start", "help", "ask", "apply", "my", "cancel"]
+    assert [c["command"] for c in public[0]["commands"]] == ["start", "help", "ask", "apply", "my", "mydata", "cancel"]
     assert set(scoped) == {501, 900}
     staff_menu = {c["command"] for c in scoped[501]["commands"]}
     assert {"queue", "due", "app", "note", "report", "stats"} <= staff_menu
@@ -58,4 +58,4 @@ async def test_every_menu_command_is_answered(db):
         replies = await chat.say(f"/{command.command}", 501)
         assert replies, command.command
         assert "未识别的命令" not in replies[-1].text, command.command
-    assert len(bot_commands()) == 6
+    assert len(bot_commands()) == 7

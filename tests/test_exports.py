@@ -10,6 +10,7 @@ from disclosure import render
 from disclosure.tables import (
     COLUMNS, LEGACY_ROWS, TABLE3_NOTE, TABLE4_KEYS, compute_report, data_rows,
 )
+from tests.conftest import keys_for_tests
 from tests import scripted_year as sy
 
 
@@ -18,7 +19,7 @@ def _with_db(db_url, fn):
     from storage.db import open_database
 
     async def go():
-        db = await open_database(db_url)
+        db = await open_database(db_url, keys=keys_for_tests())
         try:
             return await fn(db)
         finally:

@@ -8,8 +8,9 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlmodel import select
 
 from storage.db import open_database
-from storage.fsm import SqlStorage
+from storage.fsm import SqlStorage, open_data
 from storage.models import FsmRecord
+from tests.conftest import keys_for_tests
 
 
 class Form(StatesGroup):
@@ -39,12 +40,12 @@ async def test_state_and_data_roundtrip_and_isolation(db):
 
 
 async def test_survives_a_new_storage_and_a_new_engine(db_url):
-    db1 = await open_database(db_url)
+    db1 = await open_database(db_url, keys=keys_for_tests())
     await SqlStorage(db1).set_state(KEY, "Form:name")
     await SqlStorage(db1).set_data(KEY, {"draft": "x"})
     await db1.dispose()
 
-    db2 = await open_database(db_url)
+    db2 = await open_database(db_url, keys=keys_for_tests())
     st = SqlStorage(db2)
     assert await st.get_state(KEY) == "Form:name"
     assert await st.get_data(KEY) == {"draft": "x"}
@@ -71,8 +72,8 @@ async def test_data_is_json_never_pickle(db):
     assert await _rows(db) == []
     await st.set_data(KEY, {"ok": True})
     rows = await _rows(db)
-    assert rows[0].data == {"ok": True}
-    assert isinstance(rows[0].data, dict)
+    assert isinstance(rows[0].data, dict) and set(rows[0].data) == {"sealed"}  # a form holds personal data
+    assert rows[0].data["sealed"].startswith("gk1:") and open_data(db, rows[0].data) == {"ok": True}
 
 
 async def test_uncached_storage_sees_the_same_rows(db):

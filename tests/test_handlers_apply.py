@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.texts import applications as T
 from bot.texts import common as C
 from storage.models import Application, ApplicationEvent, FsmRecord
-from tests.bot_harness import VALID_ID, VALID_USCC, Chat, fill_person_form
+from tests.bot_harness import VALID_ID, VALID_USCC, Chat, fill_person_form, opened
 
 
 def today_sh():
@@ -18,13 +18,18 @@ def today_sh():
 
 
 async def apps(db) -> list[Application]:
+    """The stored applications, personal fields opened."""
     async with db.session() as s:
-        return list((await s.execute(select(Application).order_by(Application.id))).scalars())
+        return [opened(db, a) for a in (await s.execute(select(Application).order_by(Application.id))).scalars()]
 
 
 async def fsm_rows(db) -> list[FsmRecord]:
+    """The form records, their sealed data opened."""
+    from storage.fsm import open_data
+
     async with db.session() as s:
-        return list((await s.execute(select(FsmRecord))).scalars())
+        rows = list((await s.execute(select(FsmRecord))).scalars())
+    return [r.model_copy(update={"data": open_data(db, r.data)}) for r in rows]
 
 
 async def test_happy_path_natural_person(db):

@@ -112,7 +112,7 @@ async def test_unexpected_error_answers_politely(db, monkeypatch):
 
 
 def test_bot_commands_cover_the_issue_list():
-    assert [c.command for c in bot_commands()] == ["start", "help", "ask", "apply", "my", "cancel"]
+    assert [c.command for c in bot_commands()] == ["start", "help", "ask", "apply", "my", "mydata", "cancel"]
 
 
 def test_run_without_or_with_a_bad_token_is_one_error_line(tmp_path):

@@ -79,7 +79,9 @@ async def test_pending_suggestions_are_bounded(db):
         await chat.say(f"无关的问题{i}")
     async with db.session() as s:
         [row] = list((await s.execute(select(FsmRecord))).scalars())
-    assert len(row.data["pending_questions"]) == 5
+    from storage.fsm import open_data
+
+    assert len(open_data(db, row.data)["pending_questions"]) == 5
 
 
 async def test_too_long_empty_and_non_text(db):

@@ -16,10 +16,11 @@ from bot.settings import Settings
 from bot.texts import common as C
 from handlers.staff import (
     CardCb, CloseCb, ConsultCb, ConsultEndCb, ConsultPartyCb, CorrectionCb, CorrectionLapsedCb, CorrectionPeriodCb,
-    CorrectionReceivedCb, ExtendCb, ExtendDaysCb, NoteCb, OutcomeCb, OutcomeConfirmCb, get_router,
+    CorrectionReceivedCb, ExtendCb, ExtendDaysCb, NoteCb, OutcomeCb, OutcomeConfirmCb, RevealCb, get_router,
 )
 from storage import handling as H
 from storage.models import Application, ApplicationEvent, AuditLog
+from storage.personal import access_log, keyring, seal_applicant
 from storage.staff import add_staff
 
 ADMIN = 9000001
@@ -108,8 +109,9 @@ def today(monkeypatch):
 async def app(db):
     await add_staff(db, APPROVER, "approver", name="李处长")
     await add_staff(db, HANDLER, "handler", name="王科员")
-    row = Application(year=2026, seq=1, number="2026-0001", applicant_type="natural_person", name="张三丰",
-                      id_type="身份证", id_number="110101199003071234", phone="13800138000",
+    personal = seal_applicant({"applicant_type": "natural_person", "name": "张三丰", "id_number": "110101199003071234",
+                               "phone": "13800138000"}, keyring(db))
+    row = Application(year=2026, seq=1, number="2026-0001", **personal, id_type="身份证",
                       description="2025年科研项目经费清单", receipt_date=date(2026, 11, 23),
                       chat_id=APPLICANT_CHAT, telegram_user_id=APPLICANT_CHAT)
     async with db.session() as s:
@@ -209,8 +211,15 @@ async def test_whole_life_in_chat(db, settings, app, today):
     await chat.say(HANDLER, "/queue")
     assert "2026-0001" in chat.last_text(HANDLER) and "剩余 20 个工作日" in chat.last_text(HANDLER)
     await chat.say(HANDLER, "/app 2026-0001")
+    card = chat.last_text(HANDLER)  # personal data masked …
+    assert "1101**********1234" in card and "138****8000" in card and "张*丰" in card and "2026-12-21" in card
+    assert "110101199003071234" not in card and "13800138000" not in card
+    await chat.press(HANDLER, RevealCb(app=app.id).pack())  # … in full on request, in the access log
     card = chat.last_text(HANDLER)
-    assert "110101199003071234" in card and "13800138000" in card and "2026-12-21" in card
+    assert "110101199003071234" in card and "13800138000" in card and "张三丰" in card
+    assert RevealCb(app=app.id).pack() not in chat.buttons()[-4:]  # the full card offers no second reveal
+    [seen] = await access_log(db, application=app.id)
+    assert (seen.actor, seen.action, seen.channel, seen.number) == (f"tg:{HANDLER}", "view", "chat", "2026-0001")
 
     # 补正: period, then what to supply; the applicant is told exactly that
     await chat.press(HANDLER, CorrectionCb(app=app.id).pack())

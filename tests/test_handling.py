@@ -52,8 +52,8 @@ class Outbox:
     def __init__(self):
         self.sent: list[tuple[int, str]] = []
 
-    async def __call__(self, app: Application, notice: H.Notice) -> bool:
-        self.sent.append((app.chat_id, notice_text(notice)))
+    async def __call__(self, chat_id: int, notice: H.Notice) -> bool:
+        self.sent.append((chat_id, notice_text(notice)))
         return True
 
 
@@ -277,8 +277,13 @@ def test_whole_life_via_cli():
     r = cli("applications", "close", number, "--outcome", "open", "--on", "2026-11-21")
     assert r.exit_code != 0 and "已办结" in r.stderr
 
-    r = cli("applications", "show", number)
-    assert r.exit_code == 0 and "0537-2345678" in r.stdout and "李处长" in r.stdout and "请写明年度" in r.stdout
+    r = cli("applications", "show", number)  # personal data masked by default
+    assert r.exit_code == 0 and "0537-***5678" in r.stdout and "李处长" in r.stdout and "请写明年度" in r.stdout
+    assert "0537-2345678" not in r.stdout
+    r = cli("applications", "show", number, "--full")  # in full, and the view is in the access log
+    assert r.exit_code == 0 and "0537-2345678" in r.stdout
+    log = cli("personal-data", "access-log", "--application", number).stdout
+    assert number in log and "查看完整信息" in log and "命令行" in log
     shown = json.loads(cli("applications", "show", number, "--json").stdout)
     assert [e["kind"] for e in shown["events"]] == [
         "received", "correction_requested", "correction_received", "consultation", "extension", "closed"]

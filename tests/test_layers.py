@@ -184,7 +184,7 @@ def test_the_rules_catch_planted_violations():
 def raised_codes() -> dict[str, set[str]]:
     """Error class name → the codes ``storage/`` raises it with (first argument, a string literal)."""
     classes = {"HandlingError", "ReasonRequired", "FieldError", "CaseError", "StaffError", "LedgerError",
-               "LedgerProblem", "WebError"}
+               "LedgerProblem", "WebError", "PersonalDataError"}
     codes: dict[str, set[str]] = {c: set() for c in classes}
     for rel, _path, tree in MODULES:
         if not rel.startswith("storage/"):
@@ -201,7 +201,7 @@ def test_every_code_storage_raises_has_a_text():
 
     catalogue = {"HandlingError": E.HANDLING, "ReasonRequired": E.HANDLING, "FieldError": E.FIELDS,
                  "CaseError": E.CASES, "StaffError": E.STAFF, "LedgerError": E.LEDGER, "LedgerProblem": E.LEDGER,
-                 "WebError": E.WEB}
+                 "WebError": E.WEB, "PersonalDataError": E.PERSONAL}
     codes = raised_codes()
     assert sum(len(c) for c in codes.values()) > 60  # the scan finds the raise sites
     missing = [f"{cls}({code!r})" for cls, found in codes.items() for code in sorted(found)

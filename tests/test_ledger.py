@@ -10,6 +10,8 @@ from storage.ledger import COLUMNS, LedgerError, import_ledger, parse_ledger, wr
 from storage.models import Application, ApplicationEvent
 from storage.statistics import build_report
 from bot.texts.errors import error_text
+from tests.bot_harness import opened
+from tests.conftest import keys_for_tests
 from tests.refusals import refused
 
 HEADERS = [c.header for c in COLUMNS]
@@ -61,7 +63,7 @@ async def test_template_then_import_fills_the_report(db, tmp_path):
     assert result.numbers[0] == "2024-0001" and result.numbers[2] == "2025-0002"
 
     async with db.session() as s:
-        apps = {a.name: a for a in (await s.execute(select(Application))).scalars()}
+        apps = {opened(db, a).name: a for a in (await s.execute(select(Application))).scalars()}
         exts = (await s.execute(select(ApplicationEvent).where(ApplicationEvent.kind == "extension"))).scalars().all()
     zhang = apps["张三"]
     base = compute_deadline(date(2024, 12, 2))
@@ -163,7 +165,7 @@ def test_cli_import_and_template(tmp_path, db_url):
     assert "已导入 4 件申请" in res.stdout
 
     async def count():
-        db = await open_database(db_url)
+        db = await open_database(db_url, keys=keys_for_tests())
         try:
             return await _count(db)
         finally:

@@ -17,6 +17,7 @@ from storage.models import Application, ReminderLedger, StaffMember
 from bot.reminders import run_reminder_scan
 from storage.reminders import plan_reminders
 from storage.staff import add_staff
+from tests.conftest import keys_for_tests
 
 ADMIN = 9000001
 HANDLER = 444
@@ -97,7 +98,7 @@ async def test_due_in_five_sent_once_and_not_after_restart(db, db_url, settings)
     assert again.sent == 0 and again.already == 2 and len(sender.sent) == 2
     # restart: a new process, a new engine on the same database
     await db.dispose()
-    db2 = await open_database(db_url)
+    db2 = await open_database(db_url, keys=keys_for_tests())
     try:
         assert (await scan(db2, at("2026-10-16", 16), sender, settings)).sent == 0
         # the next working day: still within 5 days → no second 5-day reminder, but a new digest
@@ -288,7 +289,9 @@ async def test_scheduler_job_config_and_run(db, settings, monkeypatch):
         job = scheduler.get_job(JOB_ID)
         assert job.coalesce is True and job.max_instances == 1
         assert job.trigger.interval.total_seconds() == settings.reminder_interval_minutes * 60
-        assert len(scheduler.get_jobs()) == 1
+        from bot.scheduler import RETENTION_JOB_ID
+
+        assert {j.id for j in scheduler.get_jobs()} == {JOB_ID, RETENTION_JOB_ID}  # reminders + the monthly retention run
     finally:
         scheduler.shutdown(wait=False)
     result = await scan_job(db, bot, settings, clock=lambda: at("2026-10-16"))()

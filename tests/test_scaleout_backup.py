@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from storage.db import open_database
 from storage.models import Application
-from tests.conftest import ROOT
+from tests.conftest import ROOT, keys_for_tests
 from tests.services import create_pg_database, drop_pg_database, pg_db, pg_url, unavailable  # noqa: F401
 
 SCRIPT = ROOT / "deploy" / "backup.sh"
@@ -24,7 +24,8 @@ async def _seed(db, n: int = 3) -> list[str]:
 
     numbers = []
     for i in range(n):
-        draft = ApplicationDraft(applicant_type="natural_person", name=f"备份{i}", description="某文件的全文内容")
+        draft = ApplicationDraft(applicant_type="natural_person", name=f"备份{i}", description="某文件的全文内容",
+                                 phone=f"1380000100{i}")
         numbers.append((await create_application(db, draft, idempotency_key=f"bk:{i}")).application.number)
     return numbers
 
@@ -45,6 +46,21 @@ async def test_sqlite_online_backup_restores(db, tmp_path):
     restored.write_bytes(gzip.decompress(backup.read_bytes()))
     with sqlite3.connect(restored) as conn:
         assert sorted(r[0] for r in conn.execute("select number from application")) == numbers
+    raw = restored.read_bytes()  # the backup holds ciphertext only …
+    assert all(v.encode() not in raw for i in range(3) for v in (f"备份{i}", f"1380000100{i}"))
+    assert await _names(f"sqlite:///{restored}") == ["备份0", "备份1", "备份2"]  # … which the key opens
+
+
+async def _names(url: str) -> list[str]:
+    from storage.personal import reveal_application
+
+    db = await open_database(url, keys=keys_for_tests())
+    try:
+        async with db.session() as s:
+            ids = sorted((await s.execute(select(Application.id))).scalars())
+        return [(await reveal_application(db, i, actor="test", channel="cli")).applicant.name for i in ids]
+    finally:
+        await db.dispose()
 
 
 @pytest.mark.services
@@ -58,11 +74,12 @@ async def test_postgresql_dump_restores(pg_db, tmp_path):  # noqa: F811
     try:
         subprocess.run(["pg_restore", "--no-owner", "-d", target.replace("+asyncpg", ""), str(dump)], check=True,
                        capture_output=True, timeout=120)
-        restored = await open_database(target)  # already at head: migrating is a no-op
+        restored = await open_database(target, keys=keys_for_tests())  # already at head: migrating is a no-op
         try:
             async with restored.session() as s:
                 assert sorted((await s.execute(select(Application.number))).scalars()) == numbers
         finally:
             await restored.dispose()
+        assert await _names(target) == ["备份0", "备份1", "备份2"]
     finally:
         drop_pg_database(target)

@@ -22,8 +22,9 @@ from bot.texts import applications as TA
 from bot.texts import common as C
 from storage.db import open_database
 from storage.models import Application, ApplicationEvent, NumberCounter, ReminderLedger, StaffMember
+from tests.conftest import keys_for_tests
 from tests.bot_api_emulator import TOKEN, BotApiEmulator, Updates, post_update
-from tests.bot_harness import Chat, FakeQA, fill_person_form
+from tests.bot_harness import Chat, FakeQA, fill_person_form, opened
 from tests.services import REDIS_URL, free_port, pg_url, redis_prefix  # noqa: F401 - fixtures
 from tests.tcp_proxy import TcpProxy
 
@@ -49,7 +50,7 @@ async def test_database_unreachable_clear_error_nothing_half_written_recovers_wi
     target = make_url(pg_url)
     proxy = await TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
     url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    db = await open_database(url)
+    db = await open_database(url, keys=keys_for_tests())
     try:
         chat = Chat(db)
         await fill_person_form(chat)
@@ -74,7 +75,7 @@ async def test_database_unreachable_clear_error_nothing_half_written_recovers_wi
         # … and the same dispatcher and engine carry on: the saved form is submitted now.
         await chat.press_data(ok)
         async with db.session() as s:
-            [app] = (await s.execute(select(Application))).scalars().all()
+            [app] = [opened(db, a) for a in (await s.execute(select(Application))).scalars()]
         assert app.seq == 1 and app.id_number == "11010519491231002X" and app.name == "张三"
         assert app.number in chat.last()
         assert await _counts(db) == (1, 1, 1)
@@ -91,7 +92,7 @@ async def test_bot_process_killed_mid_form_another_process_finishes_it(fsm, pg_u
     secret = secrets.token_urlsafe(16)
     user = 4242001
     updates = Updates()
-    db = await open_database(pg_url)
+    db = await open_database(pg_url, keys=keys_for_tests())
     async with BotApiEmulator() as emulator, aiohttp.ClientSession() as http:
         def spawn(i: int) -> BotProcess:
             port = free_port()
@@ -138,7 +139,7 @@ async def test_bot_process_killed_mid_form_another_process_finishes_it(fsm, pg_u
             stop_bots(bots)
     try:
         async with db.session() as s:
-            apps = list((await s.execute(select(Application))).scalars())
+            apps = [opened(db, a) for a in (await s.execute(select(Application))).scalars()]
     finally:
         await db.dispose()
     assert len(apps) == 1

@@ -21,8 +21,9 @@ from knowledge.extract import SUPPORTED, ExtractError
 from knowledge.ingest import IngestError, read_report
 from knowledge.parse import ParseError, parse_report
 from storage.models import Application
-from tests.bot_harness import Chat, fill_person_form
-from tests.conftest import REPORTS_DIR
+from storage.personal import account_condition
+from tests.bot_harness import Chat, fill_person_form, opened
+from tests.conftest import REPORTS_DIR, keys_for_tests
 
 # CI runs 60 examples per property; GONGKAI_FUZZ_EXAMPLES=2000 for a longer hunt.
 FAST = settings(max_examples=int(os.environ.get("GONGKAI_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -102,7 +103,7 @@ def qa_service():
     from storage.db import open_database
 
     async def load(tmp: str):
-        db = await open_database(f"sqlite:///{tmp}/qa.db")
+        db = await open_database(f"sqlite:///{tmp}/qa.db", keys=keys_for_tests())
         try:
             await ingest_paths(db, sorted(p for p in REPORTS_DIR.glob("*") if p.is_file()))
             return await QAService.load(db)
@@ -143,7 +144,7 @@ class Harness:
         from storage.staff import add_staff
 
         self.loop = asyncio.new_event_loop()
-        self.db = self.run(open_database(f"sqlite:///{tmp}/fuzz.db"))
+        self.db = self.run(open_database(f"sqlite:///{tmp}/fuzz.db", keys=keys_for_tests()))
         self.run(add_staff(self.db, 900, "admin", actor="test"))
         self.run(add_staff(self.db, 900, "approver", actor="test"))
         self.chat = Chat(self.db)
@@ -179,7 +180,7 @@ class Harness:
     def stored_applications_are_valid(self) -> None:
         async def check():
             async with self.db.session() as s:
-                apps = list((await s.execute(select(Application))).scalars())
+                apps = [opened(self.db, a) for a in (await s.execute(select(Application))).scalars()]
             numbers = [a.number for a in apps]
             assert len(numbers) == len(set(numbers))
             for a in apps:
@@ -284,7 +285,7 @@ def test_stale_keyboards_after_the_form_moved_on(harness):
 
     async def count() -> int:
         async with harness.db.session() as s:
-            return len((await s.execute(select(Application.id).where(Application.telegram_user_id == user))).all())
+            return len((await s.execute(select(Application.id).where(account_condition(harness.db, user)))).all())
 
     for msg in old:
         for _, data in msg.buttons():

@@ -11,16 +11,20 @@ import pytest
 from aiogram.types import Update
 from sqlmodel import select
 
+from bot.local_session import SentMessage
 from bot.ratelimit import MemoryCounter, RateLimitMiddleware, RedisCounter
 from bot.settings import Settings
 from bot.texts import applications as TA
 from bot.texts import common as C
 from bot.texts import ratelimit as TR
 from bot.texts import staff as TS
+from handlers.staff import RevealCb
 from storage.models import Application, ApplicationEvent, AuditLog
+from storage.personal import access_log, account_condition
 from storage.staff import add_staff
 from tests.bot_api_emulator import TOKEN, BotApiEmulator, Updates
-from tests.bot_harness import VALID_ID, Chat, fill_person_form
+from tests.bot_harness import VALID_ID, Chat, fill_person_form, opened
+from tests.conftest import keys_for_tests
 from tests.services import REDIS_URL, free_port, pg_db, pg_url, redis_prefix  # noqa: F401 - fixtures
 
 PHONE = "13812345678"
@@ -32,7 +36,7 @@ async def file_application(chat: Chat, user: int = CITIZEN) -> Application:
     await fill_person_form(chat, user)
     await chat.press(TA.CONFIRM, user)
     async with chat.db.session() as s:
-        return (await s.execute(select(Application).where(Application.telegram_user_id == user))).scalars().one()
+        return (await s.execute(select(Application).where(account_condition(chat.db, user)))).scalars().one()
 
 
 def group_text(updates: Updates, user: int, text: str) -> Update:
@@ -53,7 +57,7 @@ async def _state(db, app_id: int) -> tuple:
 FORGED = ["st-close:{id}", "st-out:{id}:open", "st-outok:{id}:open", "st-outok:{id}:granted", "st-ext:{id}",
           "st-extd:{id}:20", "st-corr:{id}", "st-corp:{id}:15", "st-crcv:{id}", "st-clap:{id}", "st-cons:{id}",
           "st-consp:{id}:third_party", "st-cend:{id}", "st-fee:{id}", "st-card:{id}", "st-note:{id}",
-          "st-cancel:{id}", "st:outok:{id}:granted", "st:garbage"]
+          "st-cancel:{id}", "st-reveal:{id}", "st:outok:{id}:granted", "st:garbage"]
 
 
 async def test_forged_staff_buttons_from_citizens_are_refused_audited_and_change_nothing(db):
@@ -175,9 +179,13 @@ async def test_personal_data_never_appears_in_logs_or_staff_lists(db, all_logs):
     await chat.say("/due", HANDLER)
     queue = [t for t in chat.texts(HANDLER)]
     assert queue and all(VALID_ID not in t and PHONE not in t for t in queue)  # lists: masked / omitted
-    # …shown in full only on the application card, to staff.
+    # …masked on the application card too, shown in full only when staff ask for it (and logged).
     await chat.say(f"/app {app.number}", HANDLER)
+    assert VALID_ID not in chat.last(HANDLER) and PHONE not in chat.last(HANDLER)
+    await chat.press_data(RevealCb(app=app.id).pack(), HANDLER)
     assert VALID_ID in chat.last(HANDLER) and PHONE in chat.last(HANDLER)
+    [entry] = await access_log(db, application=app.id)
+    assert (entry.actor, entry.action, entry.channel) == (f"tg:{HANDLER}", "view", "chat")
     # The citizen's own summary and receipt show masked values only.
     assert all(VALID_ID not in t for t in chat.texts(CITIZEN))
     logged = all_logs.text
@@ -233,7 +241,7 @@ async def test_applications_per_day_limit(db):
     await chat.press(TA.CONFIRM, OTHER)
     async with db.session() as s:
         apps = (await s.execute(select(Application))).scalars().all()
-    assert sorted(a.telegram_user_id for a in apps) == [CITIZEN, OTHER]
+    assert sorted(opened(db, a).telegram_user_id for a in apps) == [CITIZEN, OTHER]
 
 
 async def test_a_form_started_before_the_limit_cannot_be_submitted_past_it(db):
@@ -278,7 +286,7 @@ async def test_secrets_never_logged_in_webhook_mode(pg_url, all_logs):  # noqa: 
     password = "Pg-Pass-Never-Logged-42"
     url = make_url(pg_url).set(password=password).render_as_string(hide_password=False)  # trust auth ignores it
     secret = "Webhook-Secret-Never-Logged-42"
-    db = await open_database(url)
+    db = await open_database(url, keys=keys_for_tests())
     try:
         async with BotApiEmulator() as emulator:
             port = free_port()
@@ -322,5 +330,9 @@ async def test_application_card_with_personal_data_is_never_posted_in_a_group(db
     sent = await chat.feed(group_text(group, HANDLER, f"/app {app.number}"))
     assert sent and all(VALID_ID not in m.text and PHONE not in m.text for m in sent)
     assert TS.CARD_PRIVATE_ONLY.format(number=app.number) in [m.text for m in sent]
-    private = await chat.say(f"/app {app.number}", HANDLER)  # the same staff member in private: full card
-    assert any(VALID_ID in m.text for m in private)
+    refused = await chat.feed(chat.updates.press(HANDLER, RevealCb(app=app.id).pack(), SentMessage(GROUP, 1, "")))  # the full view neither
+    assert all(VALID_ID not in m.text for m in refused) and await access_log(db) == []
+    private = await chat.say(f"/app {app.number}", HANDLER)  # the same staff member in private: masked card…
+    assert not any(VALID_ID in m.text for m in private) and any("1101**********002X" in m.text for m in private)
+    await chat.press_data(RevealCb(app=app.id).pack(), HANDLER)  # … in full on request
+    assert VALID_ID in chat.last(HANDLER)

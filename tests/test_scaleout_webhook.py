@@ -18,7 +18,7 @@ from bot.webhook import HEALTH_PATH, build_app, run_webhook, webhook_target
 from storage.db import Database
 from storage.models import Application
 from tests.bot_api_emulator import TOKEN, BotApiEmulator, Updates
-from tests.bot_harness import FakeQA
+from tests.bot_harness import FakeQA, opened
 from tests.services import REDIS_URL, free_port, pg_db, pg_url, redis_prefix  # noqa: F401 - fixtures
 
 SECRET = "s3cret-Token_for-tests"
@@ -164,7 +164,7 @@ async def test_duplicate_delivery_to_a_second_process_on_postgresql_and_redis(pg
         assert statuses == [200, 200]
         [app] = await _apps(pg_db)
         receipts = [t for n in (a, b) for t in n.texts(7) if app.number in t]
-        assert len(receipts) == 1 and app.telegram_user_id == 7
+        assert len(receipts) == 1 and opened(pg_db, app).telegram_user_id == 7
 
 
 # --- health --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from disclosure.validation import parse_date_text
 from storage import handling as H
 from storage.calendar import load_calendar
 from storage.models import Application, ApplicationEvent, DeskSession, StaffMember
+from storage.personal import masked_applicant, reveal_application
 from storage.staff import PermissionDenied, audit, effective_roles, get_staff, has_role, mask_name, require_role
 from storage.web import WebError, close_session, find_session, link_state, open_session, redeem_link
 from web.core import (
@@ -246,7 +247,7 @@ async def queue(request: web.Request) -> web.Response:
         "left": TS.left_label(i.days_left),
         "left_class": left_class(i.days_left, i.application.status),
         "provisional": i.deadline.provisional and i.deadline.due is not None,
-        "applicant": mask_name(i.application.name),  # lists never show personal data in full
+        "applicant": masked_applicant(w.db, i.application).name,  # lists never show personal data in full
         "subject": _subject(i.application.description),
         "channel": CHANNELS.get(i.application.channel, i.application.channel),
     } for i in items]
@@ -269,10 +270,12 @@ def _v(value: object) -> str:
     return T.NONE if value in (None, "") else str(value)
 
 
-async def application_card(w, ref: str | int) -> Card:
-    """The full card of one application — the ONE place the desk reads an applicant's personal data
-    (issue 15 switches this to the audited full view). HandlingError("not_found") when absent."""
-    app = await H.find_application(w.db, ref)
+async def application_card(w, ref: str | int, *, actor: str) -> Card:
+    """The full card of one application — the ONE place the desk reads an applicant's personal data,
+    through the audited full view (who, when, which application: the access log). HandlingError
+    ("not_found") when absent."""
+    revealed = await reveal_application(w.db, ref, actor=actor, channel="web")
+    app, person = revealed.application, revealed.applicant
     calendar = await load_calendar(w.db)
     dl = await H.deadline_for(w.db, app, calendar=calendar, settings=w.settings)
     events = await H.events_of(w.db, app.id)
@@ -281,12 +284,12 @@ async def application_card(w, ref: str | int) -> Card:
     fields = [
         (T.CARD_FIELDS["status"], TS.STATUS_LABELS.get(app.status, app.status)),
         (T.CARD_FIELDS["applicant_type"], APPLICANT_TYPES.get(app.applicant_type, app.applicant_type)),
-        (T.CARD_FIELDS["name"], app.name),
+        (T.CARD_FIELDS["name"], _v(person.name)),
         (T.CARD_FIELDS["org_code"], _v(app.org_code)) if org else
-        (T.CARD_FIELDS["id"], f"{ID_TYPES.get(app.id_type or '', _v(app.id_type))} {_v(app.id_number)}"),
-        (T.CARD_FIELDS["phone"], _v(app.phone)),
-        (T.CARD_FIELDS["email"], _v(app.email)),
-        (T.CARD_FIELDS["address"], _v(app.address)),
+        (T.CARD_FIELDS["id"], f"{ID_TYPES.get(app.id_type or '', _v(app.id_type))} {_v(person.id_number)}"),
+        (T.CARD_FIELDS["phone"], _v(person.phone)),
+        (T.CARD_FIELDS["email"], _v(person.email)),
+        (T.CARD_FIELDS["address"], _v(person.address)),
         (T.CARD_FIELDS["channel"], CHANNELS.get(app.channel, app.channel)),
         (T.CARD_FIELDS["receipt_date"], str(app.receipt_date)),
         (T.CARD_FIELDS["description"], app.description),
@@ -320,7 +323,7 @@ async def _application_page(request: web.Request, number: str, *, status: int = 
                             values: dict | None = None) -> web.Response:
     w = web_of(request)
     try:
-        card = await application_card(w, number)
+        card = await application_card(w, number, actor=request[STAFF].actor)
     except H.HandlingError as exc:
         return error_page(request, 404, error_text(exc))
     app = card.application

@@ -12,11 +12,13 @@ from datetime import date
 from typing import Any
 
 from bot.texts import applications as TA
+from bot.texts import personal as TP
 from bot.texts import reports as TR
 from bot.texts import staff as TS
 from bot.texts import web as TW
 from storage.applications import DraftError, FieldError
 from storage.cases import CaseError
+from storage.crypto import PersonalDataError
 from storage.handling import HandlingError
 from storage.ledger import LedgerError, LedgerProblem
 from storage.staff import StaffError
@@ -144,9 +146,29 @@ LEDGER: dict[str, Text] = {
     "due_mismatch": TR.ERR_DUE_MISMATCH,
 }
 
+# storage.crypto.PersonalDataError (keys, retention, erasure)
+PERSONAL: dict[str, Text] = {
+    "no_keys": TP.ERR_NO_KEYS,
+    "key_missing": lambda p: TP.ERR_KEY_MISSING.format(
+        where=p["where"], what=TP.KEY_MISSING_ROWS.format(rows=p["rows"]) if p.get("rows") else TP.KEY_MISSING_ANY),
+    "unknown_key": TP.ERR_UNKNOWN_KEY,
+    "tampered": lambda p: TP.ERR_TAMPERED.format(field=TP.SEALED_FIELDS.get(p["field"], p["field"])),
+    "key_format": TP.ERR_KEY_FORMAT,
+    "key_file_missing": TP.ERR_KEY_FILE_MISSING,
+    "key_file_unreadable": TP.ERR_KEY_FILE_UNREADABLE,
+    "key_file_empty": TP.ERR_KEY_FILE_EMPTY,
+    "keys_not_editable": TP.ERR_KEYS_NOT_EDITABLE,
+    "keys_in_use": TP.ERR_KEYS_IN_USE,
+    "retention_years": TP.ERR_RETENTION_YEARS,
+    "purge_within_retention": TP.ERR_PURGE_WITHIN,
+    "erase_reason": TP.ERR_ERASE_REASON,
+    "erase_open": TP.ERR_ERASE_OPEN,
+    "erased_already": TP.ERR_ERASED_ALREADY,
+}
+
 CATALOGUES: dict[type, dict[str, Text]] = {
     HandlingError: HANDLING, StaffError: STAFF, FieldError: FIELDS, CaseError: CASES,
-    LedgerError: LEDGER, LedgerProblem: LEDGER, WebError: WEB,
+    LedgerError: LEDGER, LedgerProblem: LEDGER, WebError: WEB, PersonalDataError: PERSONAL,
 }
 
 

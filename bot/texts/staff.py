@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.texts import personal as TP
 from disclosure.choices import CONSULTATION_PARTIES
 
 # --- applicant notices (sent by the bot to the applicant's chat) ---------------------------------
@@ -90,6 +93,7 @@ CARD = (
     "统一社会信用代码：{org_code}\n"
     "电话：{phone}　邮箱：{email}\n"
     "地址：{address}\n"
+    "{personal}"
     "渠道：{channel}　收到日期：{receipt_date}\n"
     "所需信息：{description}\n"
     "文号：{doc_number}\n"
@@ -245,16 +249,36 @@ def _pauses(deadline) -> str:
     return CARD_PAUSES.format(lines="\n".join(f"· {line}" for line in lines)) if lines else ""
 
 
-def render_card(app, deadline, events, days_left: int | None, *, outcome_labels: dict[str, str],
-                applicant_labels: dict[str, str], channel_labels: dict[str, str]) -> str:
+def _personal_note(applicant, others: Sequence[str]) -> str:
+    if applicant.erased:
+        note = TP.CARD_ERASED.format(day=TP.local_day(applicant.erased_at))
+    else:
+        note = TP.CARD_MASKED if applicant.masked else ""
+    if others:
+        note += TP.CARD_SAME_APPLICANT.format(numbers="、".join(others))
+    return note
+
+
+def render_card(app, deadline, events, days_left: int | None, *, applicant, others: Sequence[str] = (),
+                outcome_labels: dict[str, str], applicant_labels: dict[str, str],
+                channel_labels: dict[str, str]) -> str:
+    """The application card. ``applicant`` (``storage.personal.ApplicantData``): its personal data,
+    masked or in full as the caller obtained it; ``others``: the numbers of the same applicant's
+    other applications."""
     history = "\n".join(
         event_line(e.kind, e.on_date, e.end_date, e.days, e.reason, e.data, e.actor, outcome_labels) for e in events
     ) or HISTORY_EMPTY
+    gone = TP.ERASED_VALUE if applicant.erased else "—"
+
+    def personal(value) -> str:
+        return gone if value in (None, "") else str(value)
+
     text = CARD.format(
-        number=app.number, status=STATUS_LABELS.get(app.status, app.status), name=app.name,
+        number=app.number, status=STATUS_LABELS.get(app.status, app.status), name=personal(applicant.name),
         applicant_type=applicant_labels.get(app.applicant_type, app.applicant_type),
-        id_type=_v(app.id_type), id_number=_v(app.id_number), org_code=_v(app.org_code),
-        phone=_v(app.phone), email=_v(app.email), address=_v(app.address),
+        id_type=_v(applicant.id_type), id_number=personal(applicant.id_number), org_code=_v(applicant.org_code),
+        phone=personal(applicant.phone), email=personal(applicant.email), address=personal(applicant.address),
+        personal=_personal_note(applicant, others),
         channel=channel_labels.get(app.channel, app.channel), receipt_date=app.receipt_date,
         description=app.description, doc_number=_v(app.doc_number),
         delivery_form=_v(app.delivery_form), delivery_channel=_v(app.delivery_channel),

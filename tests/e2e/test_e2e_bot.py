@@ -191,6 +191,7 @@ async def test_citizen_asks_and_applies_across_a_bot_restart(emulator, tmp_path)
         "GONGKAI_REMINDER_INTERVAL_MINUTES": "60",
     }
     env.pop("GONGKAI_REDIS_URL", None)
+    env.pop("GONGKAI_DATA_KEY", None)  # the embedded default: a key file in the data folder, made on first use
     ingest = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "ingest", str(report), env=env,
                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await ingest.communicate()
@@ -211,7 +212,7 @@ async def test_citizen_asks_and_applies_across_a_bot_restart(emulator, tmp_path)
         try:
             bot = await start_bot(env, log_path)
             await wait_polling(proxy, 0)
-            assert [c["command"] for c in proxy.commands or []] == ["start", "help", "ask", "apply", "my", "cancel"]
+            assert [c["command"] for c in proxy.commands or []] == ["start", "help", "ask", "apply", "my", "mydata", "cancel"]
             me = Citizen(emulator, http)
 
             assert "/apply" in await me.exchange("/start")
@@ -259,9 +260,33 @@ async def test_citizen_asks_and_applies_across_a_bot_restart(emulator, tmp_path)
             await runner.cleanup()
 
     with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT number, name, id_number, channel, telegram_user_id FROM application").fetchall()
+        rows = conn.execute("SELECT number, name, id_number, channel, telegram_user_id, telegram_account "
+                            "FROM application").fetchall()
         logged = conn.execute("SELECT channel, user_id FROM question_log").fetchall()
-    assert rows == [(number, "张三", VALID_ID, "online", USER_ID)]
+    [(stored_number, name, id_number, channel, user, account)] = rows
+    assert (stored_number, channel, user) == (number, "online", None)  # the account only as digest and token
+    assert all(v.startswith("gk1:") for v in (name, id_number, account))  # sealed, field by field
     assert ("telegram", USER_ID) in logged
+    # No personal value in clear anywhere in the database files (the form survived a kill -9 too) …
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("e2e.db*"))
+    for value in ("张三", VALID_ID, "13812345678"):
+        assert value.encode() not in raw, value
+    # … and the key made on first use (and announced once, not again after the restart) opens them.
+    key_file = tmp_path / "gongkai.key"
     bot_log = log_path.read_text(errors="replace")
+    assert key_file.exists() and bot_log.count(str(key_file)) == 1
+    from storage.crypto import DataKeys
+    from storage.db import open_database
+    from storage.applications import list_for_user
+    from storage.personal import masked_applicant, reveal_application
+
+    db = await open_database(f"sqlite:///{db_path}", keys=DataKeys(file=key_file))
+    try:
+        shown = await reveal_application(db, number, actor="test", channel="cli")
+        assert (shown.applicant.name, shown.applicant.id_number, shown.applicant.phone) == ("张三", VALID_ID,
+                                                                                           "13812345678")
+        assert masked_applicant(db, shown.application).id_number == "1101**********002X"
+        assert [a.number for a in await list_for_user(db, USER_ID)] == [number]  # found by the account's digest
+    finally:
+        await db.dispose()
     assert VALID_ID not in bot_log and "13812345678" not in bot_log  # personal data stays out of logs

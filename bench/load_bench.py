@@ -176,13 +176,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run_data_key() -> str:
+    """The data key every bot process of this run seals with (GONGKAI_DATA_KEY if set, else this run's)."""
+    return os.environ.get("GONGKAI_DATA_KEY") or DATA_KEY
+
+
 def bot_env(*, db_url: str, api_url: str, port: int, secret: str, redis_url: str | None,
             redis_prefix: str | None, data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     env.update({
         "GONGKAI_DATA_DIR": str(data_dir),
         # every process seals and opens personal data with the same key (docs/personal-data.md)
-        "GONGKAI_DATA_KEY": os.environ.get("GONGKAI_DATA_KEY") or DATA_KEY,
+        "GONGKAI_DATA_KEY": run_data_key(),
         "GONGKAI_DATABASE_URL": db_url,
         "GONGKAI_BOT_TOKEN": TOKEN,
         "GONGKAI_TELEGRAM_API_URL": api_url,
@@ -473,7 +478,7 @@ async def check_database(db_url: str, results: list[UserResult]) -> DatabaseChec
     from storage.models import Application
     from storage.personal import _applicant, applicant_chat
 
-    db = await open_database(db_url, keys=DataKeys([os.environ.get("GONGKAI_DATA_KEY") or DATA_KEY]))
+    db = await open_database(db_url, keys=DataKeys([run_data_key()]))
     try:
         async with db.session() as s:  # a citizen's chat id is their user id; the account is stored sealed
             apps = list((await s.execute(select(Application))).scalars())

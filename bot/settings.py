@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     def web_base_url(self) -> str:
         """Where the web pages are reached: ``GONGKAI_WEB_URL``, else the local address of `gongkai web`."""
         return self.web_url or f"http://{self.web_host}:{self.web_port}"
+
+    @property
     def key_file(self) -> Path:
         """The key file used when ``GONGKAI_DATA_KEY`` is not set."""
         return self.data_key_file or self.data_dir / DEFAULT_KEY_FILE

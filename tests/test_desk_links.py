@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from urllib.parse import unquote
 
 import pytest
+
+from tests.conftest import keys_for_tests
 from aiogram.types import Chat, Message, Update
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -71,7 +73,7 @@ def test_staff_link_on_the_server_prints_a_link_that_signs_in_once(db_url, monke
     monkeypatch.setenv("GONGKAI_WEB_URL", "https://gongkai.example.gov.cn/qinghe")
 
     async def prepare():
-        database = await open_database(db_url)
+        database = await open_database(db_url, keys=keys_for_tests())
         await add_staff(database, 777, "handler", name="赵办理")
         await database.dispose()
 
@@ -83,7 +85,7 @@ def test_staff_link_on_the_server_prints_a_link_that_signs_in_once(db_url, monke
     assert token and "10 分钟内有效" in result.stdout
 
     async def use_twice():
-        database = await open_database(db_url)
+        database = await open_database(db_url, keys=keys_for_tests())
         try:
             assert await redeem_link(database, unquote(token.group(1))) == 777
             with pytest.raises(Exception) as second:

@@ -13,7 +13,9 @@ from sqlmodel import select
 
 from bot.texts import applications as T
 from bot.texts import common as C
+from storage.fsm import SEALED, open_data
 from storage.models import Application, FsmRecord
+from storage.personal import _applicant
 from tests.bot_harness import Chat, fill_person_form
 
 ADDRESS = "山东省济宁市任城区共青团路12号"
@@ -38,8 +40,12 @@ def die_on_next_send(chat: Chat) -> None:
 
 
 async def form_row(db) -> FsmRecord:
+    """The stored form, its data opened (it is stored sealed: storage/fsm.py)."""
     async with db.session() as s:
-        return (await s.execute(select(FsmRecord))).scalar_one()
+        row = (await s.execute(select(FsmRecord))).scalar_one()
+    assert set(row.data) == {SEALED}
+    row.data = open_data(db, row.data)
+    return row
 
 
 async def applications(db) -> list[Application]:
@@ -74,7 +80,8 @@ async def test_retry_of_an_answer_whose_next_prompt_was_never_shown_is_not_filed
     await survivor.press(T.DELIVERY_CHANNELS["post"])
     await survivor.press(T.CONFIRM)
     [app] = await applications(db)
-    assert (app.address, app.description, app.email) == (ADDRESS, DESCRIPTION, None)
+    plain = _applicant(db, app)  # stored sealed; opened with the key
+    assert (plain.address, app.description, plain.email) == (ADDRESS, DESCRIPTION, None)
 
 
 async def test_answer_sent_twice_before_the_next_question_fills_only_its_own_field(db):
@@ -146,7 +153,7 @@ async def test_confirm_on_an_earlier_summary_shows_the_current_one_instead_of_su
     assert chat.last() == current.text
     await chat.press(T.CONFIRM)
     [app] = await applications(db)
-    assert app.phone == "13900001111"
+    assert _applicant(db, app).phone == "13900001111"
 
 
 async def test_form_button_after_the_form_ended_says_so(db):

@@ -29,9 +29,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+
 from sqlmodel import select
 
-from bench.load_bench import BotProcess, WEBHOOK_PATH, bot_env, prepare_database, start_bot, stop_bots, wait_healthy
+from bench.load_bench import BotProcess, WEBHOOK_PATH, bot_env, run_data_key, prepare_database, start_bot, stop_bots, wait_healthy
 from bot.texts import applications as TA
 from bot.texts import common as C
 from tests.bot_api_emulator import BotApiEmulator, Message, Updates, post_update
@@ -62,6 +63,7 @@ class Outcome:
     duplicate_statuses: list[int] = field(default_factory=list)
     messages: dict[int, list[Message]] = field(default_factory=dict)
     applications: dict[int, list[Any]] = field(default_factory=dict)
+    addresses: dict[int, str] = field(default_factory=dict)  # application id -> the sealed address, opened
     errors: list[str] = field(default_factory=list)
 
 
@@ -219,14 +221,17 @@ async def scenario(db_url: str, redis_prefix: str, workdir: Path) -> Outcome:
             out.messages = {u: emulator.sent(u) for u in (U_QUESTION, U_TEXT, U_BUTTON, U_LOCK, U_DUPLICATE)}
         finally:
             stop_bots(bots)
+    from storage.crypto import DataKeys
     from storage.db import open_database
     from storage.models import Application
+    from storage.personal import _applicant, applicant_chat
 
-    db = await open_database(db_url)
+    db = await open_database(db_url, keys=DataKeys([run_data_key()]))  # the key the bots sealed with
     try:
-        async with db.session() as s:
+        async with db.session() as s:  # the citizen's account is stored sealed: opened with the key
             for app in (await s.execute(select(Application))).scalars():
-                out.applications.setdefault(app.telegram_user_id, []).append(app)
+                out.applications.setdefault(applicant_chat(db, app), []).append(app)
+                out.addresses[app.id] = _applicant(db, app).address
     finally:
         await db.dispose()
     return out
@@ -269,7 +274,7 @@ def test_2_answer_applies_only_to_the_step_that_was_asked(crash):
     # the copy sent before the prompt appeared is not taken as the description: the prompt again
     assert isinstance(crash.resend_reply, Message) and TA.ASK_DESCRIPTION in crash.resend_reply.text
     [app] = crash.applications[U_TEXT]
-    assert (app.address, app.description) == (ADDRESS, DESCRIPTION)
+    assert (crash.addresses[app.id], app.description) == (ADDRESS, DESCRIPTION)
     assert (app.delivery_form, app.delivery_channel) == ("paper", "post")
 
 

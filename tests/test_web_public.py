@@ -18,6 +18,7 @@ from bot.texts import web as T
 from storage import handling as H
 from storage.models import Application, QuestionLog
 from storage.statistics import build_report
+from storage.personal import _applicant, applicant_chat
 from storage.web import WEB_KEY_PREFIX, receipt_secret, sign, signing_key
 from tests.conftest import REPORTS_DIR
 from tests.web_harness import HOME, PERSON_FORM, VALID_ID, file_application, open_client, text_of, web_settings
@@ -141,7 +142,8 @@ async def test_an_online_application_gets_the_receipt_with_number_due_date_and_s
     assert number == app.number and TA.fmt_date(dl.due) in web.page and TA.fmt_date(app.receipt_date) in web.page
     assert T.RECEIPT_CHANNEL_ONLINE in web.page
     assert app.channel == "online" and app.idempotency_key.startswith(WEB_KEY_PREFIX)
-    assert app.telegram_user_id is None and app.name == "欧阳修文" and app.id_number == VALID_ID
+    plain = _applicant(db, app)  # stored sealed; opened with the key
+    assert applicant_chat(db, app) is None and plain.name == "欧阳修文" and plain.id_number == VALID_ID
     assert secret == await receipt_secret(db, app) and re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", secret)
     # the same form sent again (a reload, a double click): the same application and receipt
     await web.post("/apply", PERSON, token=token)

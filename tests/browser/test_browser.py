@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_DATA_KEY, keys_for_tests
+
 from bot.texts import web as T
 from tests.conftest import REPORTS_DIR, ROOT, skip_or_fail
 from tests.services import free_port
@@ -76,7 +78,7 @@ class Office:
         async def go():
             from storage.db import open_database
 
-            db = await open_database(self.db_url)
+            db = await open_database(self.db_url, keys=keys_for_tests())
             try:
                 return await coro_factory(db)
             finally:
@@ -105,7 +107,7 @@ async def _prepare(db_url: str) -> dict[str, str]:
     from storage.db import open_database
 
     settings = Settings(_env_file=None, home_agency=HOME, staff_ids=[ADMIN])
-    db = await open_database(db_url)
+    db = await open_database(db_url, keys=keys_for_tests())
     try:
         await ingest_paths(db, [REPORTS_DIR / "qinghe-shi-jiaotongju-2023.txt"])
         await staff(db)
@@ -134,7 +136,8 @@ def office(tmp_path_factory, chromium):
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "GONGKAI_DATABASE_URL": db_url, "GONGKAI_DATA_DIR": str(folder),
            "GONGKAI_HOME_AGENCY": HOME, "GONGKAI_STAFF_IDS": str(ADMIN), "GONGKAI_WEB_PORT": str(port),
-           "GONGKAI_WEB_HOST": "127.0.0.1", "GONGKAI_WEB_URL": url, "PYTHONPATH": str(ROOT)}
+           "GONGKAI_WEB_HOST": "127.0.0.1", "GONGKAI_WEB_URL": url, "PYTHONPATH": str(ROOT),
+           "GONGKAI_DATA_KEY": TEST_DATA_KEY}  # the key the seeded applications were sealed with
     for name in ("GONGKAI_REDIS_URL", "GONGKAI_BOT_TOKEN"):
         env.pop(name, None)
     log = open(folder / "web.log", "w")

@@ -4,7 +4,9 @@ Builds knowledge bases of about 4k / 44k / 400k passages from the project's own 
 (tests/fixtures/heldout, tests/fixtures/validation, the bundled sample) and look-alikes of them
 (other places, organs, years and numbers), then prints for each size: index build time, memory
 added, p50/p99 latency on one core for questions that name their agency, questions that name
-none (answered in one pass over the whole index) and the mix — and, in the same run, the same for
+none (answered in one pass over the whole index) and the mix, once every question has been asked
+(steady state), and the p99 of each question's first asking on the fresh index (first touch:
+passages' token sets not yet cached) — and, in the same run, the same for
 a naive full scan with ``rapidfuzz.process.extractOne`` (the ratio of the two). Top-1 is graded on
 the fixture QA sets by the QA rules. Finally it times the start-up of ``gongkai ask``.
 
@@ -135,6 +137,8 @@ def bench_size(bases, keys, named, unnamed, target: int, naive_questions: int, r
     answerer = Answerer(refs, passages)
     build = time.perf_counter() - t0
     mem = rss_mb() - before
+    # first touch: each question once on a fresh index (the passages' token sets not yet cached)
+    cold = timed(answerer, [i["q"] for i in named] + unnamed, repeats=1)
     lat_named = timed(answerer, [i["q"] for i in named])
     lat_unnamed = timed(answerer, unnamed)
     ok = sum(graded(i, answerer.answer(i["q"]), keys) for i in named)
@@ -147,7 +151,7 @@ def bench_size(bases, keys, named, unnamed, target: int, naive_questions: int, r
     mix = lat_named + lat_unnamed
     return {"passages": len(passages), "reports": len(refs), "build_s": build, "mem_mb": mem,
             "named_p99": pct(lat_named, 99), "unnamed_p99": pct(lat_unnamed, 99), "p50": pct(mix, 50),
-            "p99": pct(mix, 99), "acc": ok / len(named), "naive_p50": pct(naive, 50), "naive_p99": pct(naive, 99),
+            "p99": pct(mix, 99), "cold_p99": pct(cold, 99), "acc": ok / len(named), "naive_p50": pct(naive, 50), "naive_p99": pct(naive, 99),
             "reports_obj": reports}
 
 
@@ -193,13 +197,13 @@ def main() -> None:
     rng = random.Random(args.seed)
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, one core pinned; "
           f"{len(named)} named and {len(unnamed)} unnamed questions")
-    print("passages\treports\tbuild s\tmem MB\tp50 ms\tp99 ms (named / unnamed / mix)\ttop-1\t| naive p50 ms\tp99 ms"
-          "\t| naive/ours p99")
+    print("passages\treports\tbuild s\tmem MB\tp50 ms\tp99 ms (named / unnamed / mix)\tfirst-touch p99\ttop-1"
+          "\t| naive p50 ms\tp99 ms\t| naive/ours p99")
     startup_reports = None
     for size in args.sizes:
         r = bench_size(bases, keys, named, unnamed, size, args.naive_questions, rng)
         print(f"{r['passages']}\t{r['reports']}\t{r['build_s']:.2f}\t{r['mem_mb']:.0f}\t{r['p50']:.2f}\t"
-              f"{r['named_p99']:.2f} / {r['unnamed_p99']:.2f} / {r['p99']:.2f}\t{r['acc']:.0%}\t| "
+              f"{r['named_p99']:.2f} / {r['unnamed_p99']:.2f} / {r['p99']:.2f}\t{r['cold_p99']:.2f}\t{r['acc']:.0%}\t| "
               f"{r['naive_p50']:.1f}\t{r['naive_p99']:.1f}\t| {r['naive_p99'] / max(r['p99'], 1e-9):.1f}", flush=True)
         if 30000 <= size <= 60000:
             startup_reports = r["reports_obj"]

@@ -33,7 +33,7 @@ from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
 
 TABLE3_ROW_LABELS = tuple(r.label for r in TABLE3_ROWS)
 TABLE2_ROW_LABELS = tuple(row[0] for b in TABLE2_BLOCKS for row in b.rows)
-from knowledge.text import bigrams, fold
+from knowledge.text import Vocabulary, bigrams, fold
 from knowledge.types import Answer, Source, Suggestion
 
 ANSWER_THRESHOLD = 0.53
@@ -127,14 +127,18 @@ def _coverage(terms: list[tuple[str, float, tuple[str, ...]]], grams: set[str]) 
 def _char_coverage(f: Frame, text: str, tokens: set[str]) -> float:
     """Share of the question's content characters the passage has (a bigram across two words of
     the question — 网站上公开 → 站上 — is no reason to miss the passage)."""
-    total = covered = 0
-    for ch, concepts in zip(f.content, f.marks):
-        if not _is_han(ch):
-            continue
-        total += 1
-        if ch in text or any(CONCEPT_TOKEN[c] in tokens for c in concepts):
-            covered += 1
-    return covered / total if total else 0.0
+    chars = _content_chars(f.content, f.marks)
+    if not chars:
+        return 0.0
+    covered = sum(1 for ch, concept_tokens in chars
+                  if ch in text or (concept_tokens and not tokens.isdisjoint(concept_tokens)))
+    return covered / len(chars)
+
+
+@lru_cache(maxsize=1024)
+def _content_chars(content: str, marks: tuple) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The Han characters of a question's content, each with the tokens of the concepts it is in."""
+    return tuple((ch, tuple(CONCEPT_TOKEN[c] for c in concepts)) for ch, concepts in zip(content, marks) if _is_han(ch))
 
 
 def _is_han(ch: str) -> bool:
@@ -152,17 +156,19 @@ class Answerer:
     def __init__(self, reports: list[ReportRef], passages: list[Passage], *, home_agency: str | None = None):
         self.reports = reports
         self.report_by_id = {r.id: r for r in reports}
-        passages = sorted(passages, key=lambda p: (p.report_id, p.id))
+        year = {r.id: r.year for r in reports}
+        # report by report, the reports of one year side by side: a question about a year scans one range
+        passages = sorted(passages, key=lambda p: (year.get(p.report_id, 0), p.report_id, p.id))
         self.passages = passages
         self.home_agency = home_agency
         self.gazetteer = Gazetteer(reports)
-        self._cache: dict[int, tuple[set[str], set[str], set[str], list[str]]] = {}
+        self._cache: dict[int, tuple[frozenset[str], frozenset[str], list[str], list[tuple[str, str, float]]]] = {}
+        self._own_cache: dict[int, frozenset[str]] = {}
         self.index = BM25Index([p.index_text() for p in passages], [p.report_id for p in passages])
-        self._name_forms = {f for r in reports
-                            for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f}
         from knowledge.agencies import place_forms
-        self._name_forms |= {f for r in reports for p in r.name.places for f in place_forms(p)}
-        self._longest_name = max((len(f) for f in self._name_forms), default=0)
+        name_forms = {f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f}
+        name_forms |= {f for r in reports for p in r.name.places for f in place_forms(p)}
+        self._name_forms = Vocabulary(name_forms)
         self._rows: dict[tuple[int, str, str], dict[str, Passage]] = {}
         for p in passages:
             if p.kind == "cell" and p.row_label:
@@ -182,8 +188,9 @@ class Answerer:
         if not res.reports:
             return Answer(question, None, None, 0.0, note="no_reports", resolution=res)
         frame = parse_frame(fold(question), self._strip_names)
-        groups = [r.id for r in res.reports]
-        section = self._section_asked(frame, groups)
+        # every report may answer (a question naming no agency and no year): one pass, no mask
+        groups = None if res.reports is self.reports else [r.id for r in res.reports]
+        section = self._section_asked(frame, groups) if groups is not None else None
         if section is not None:
             docs = self._section_sentences(*section)
             first = self.passages[docs[0]]
@@ -233,7 +240,7 @@ class Answerer:
 
     # -- ranking -------------------------------------------------------------------------------
 
-    def _rank(self, frame: Frame, groups: list[int]) -> list[_Cand]:
+    def _rank(self, frame: Frame, groups: list[int] | None) -> list[_Cand]:
         asked = [c for c in frame.concepts if c not in QUALIFIER_CONCEPTS]
         query = f"{frame.content} {' '.join(CONCEPT_TOKEN[c] for c in frame.concepts)}"
         if frame.column and frame.column in COLUMN_WORDS:
@@ -245,7 +252,7 @@ class Answerer:
         terms = self._weighted_terms(frame)
         self._fact_scores = {}
         # stage 1: relevance and what the passage itself says; stage 2: every intent, on the best few
-        own_cov = {doc: _coverage(terms, self._grams(doc)[0]) for doc, _ in hits}
+        own_cov = {doc: _coverage(terms, self._own(doc)) for doc, _ in hits}
         first = sorted(hits, key=lambda h: -(0.2 * h[1] / top_bm25 + 0.5 * own_cov[h[0]]
                                              + _kind_prior(frame, self.passages[h[0]])))
         ranked = [self._score(frame, terms, doc, bm25 / top_bm25, own_cov[doc]) for doc, bm25 in first[:RERANKED]]
@@ -274,16 +281,25 @@ class Answerer:
                 del out[gram]  # 一共/累计 qualify the figure; they are matched as intents
         return [(g, w, c) for g, (w, c) in out.items()]
 
-    def _grams(self, doc: int) -> tuple[set[str], set[str], list[str], list[tuple[str, float]]]:
+    def _own(self, doc: int) -> frozenset[str]:
+        """The tokens of what the passage itself says (all the first stage of ranking needs)."""
+        own = self._own_cache.get(doc)
+        if own is None:
+            p = self.passages[doc]
+            own = _tokens(p.own_text(), p.terms)
+            if p.kind == "cell" and p.col_label in TABLE3_COLUMNS:
+                own = own - GENERIC_LABEL_GRAMS
+            self._own_cache[doc] = own
+        return own
+
+    def _grams(self, doc: int) -> tuple[frozenset[str], frozenset[str], list[str], list[tuple[str, str, float]]]:
+        """Everything the second stage weighs, for the few passages that reach it."""
         cached = self._cache.get(doc)
         if cached is None:
             p = self.passages[doc]
-            own_text = p.own_text()
-            said = [(g, c, self.index.idf_of(g)) for g, c in _said(p.kind, own_text if p.kind != "cell" else
+            said = [(g, c, self.index.idf_of(g)) for g, c in _said(p.kind, p.own_text() if p.kind != "cell" else
                                                                      f"{p.row_label}\t{p.col_label or ''}")]
-            own = _tokens(own_text, p.terms)
-            if p.kind == "cell" and p.col_label in TABLE3_COLUMNS:
-                own = own - GENERIC_LABEL_GRAMS
+            own = self._own(doc)
             wide = own | _tokens(p.section) | _tokens(p.context) | _tokens(p.quote or "")
             label: list[str] = []
             if p.kind == "cell":
@@ -561,20 +577,10 @@ class Answerer:
 
     def names_in(self, question: str) -> list[str]:
         """The agency and place words of ``question`` in order (for follow-up questions)."""
-        q = fold(question)
-        taken = [False] * len(q)
-        found: list[tuple[int, str]] = []
-        for n in range(min(self._longest_name, len(q)), 1, -1):
-            for i in range(len(q) - n + 1):
-                if q[i:i + n] in self._name_forms and not any(taken[i:i + n]):
-                    found.append((i, q[i:i + n]))
-                    for k in range(i, i + n):
-                        taken[k] = True
-        return [form for _, form in sorted(found)]
+        return [form for _, form in self._name_forms.longest_first(fold(question))]
 
     def _strip_names(self, q: str) -> str:
-        found = {q[i:i + n] for i in range(len(q)) for n in range(1, min(self._longest_name, len(q) - i) + 1)
-                 if q[i:i + n] in self._name_forms}
+        found = {form for _, form in self._name_forms.occurrences(q)}
         for form in sorted(found, key=len, reverse=True):
             q = q.replace(form, " ")
         for word in (*INTERNAL_OFFICE_WORDS, "办公室"):

@@ -1,7 +1,7 @@
 """BM25 over character bigrams (plus concept tokens), with postings kept per term as numpy arrays.
 
 Documents are stored grouped by report (each report's passages form one contiguous range of
-document ids). A question restricted to a few reports scores only their ranges (a binary search
+document ids; the answerer lays reports out year by year, so the reports of one year form one range). A question restricted to a few reports scores only their ranges (a binary search
 per query term); a question over many reports — one that names no agency — is scored over the
 whole index in one pass and the reports it may not use are masked out afterwards.
 """
@@ -22,6 +22,7 @@ ONE_PASS_SHARE = 0.25  # above this share of all documents, one pass over the in
 MAX_SPANS = 6          # more reports than this: one pass and a mask, not a scan per report
 COMMON_SHARE = 0.1     # a query bigram in more than this share of all passages is left out of the scan
 PRUNE_ABOVE = 100_000  # ... of an index this large
+BLOCK = 64             # documents per block when the k best of a large scan are bounded by block maxima
 
 
 class BM25Index:
@@ -87,7 +88,7 @@ class BM25Index:
             return []
         if groups is None:
             return self._scan(self._prune(terms), 0, self.size, k)
-        spans = [self.ranges[g] for g in dict.fromkeys(groups) if g in self.ranges]
+        spans = _coalesce(self.ranges[g] for g in dict.fromkeys(groups) if g in self.ranges)
         covered = sum(end - start for start, end in spans)
         if len(spans) > MAX_SPANS or (covered > ONE_PASS_SHARE * self.size and len(spans) > 2):
             allowed = np.zeros(len(self.group_ids), dtype=bool)
@@ -119,18 +120,17 @@ class BM25Index:
             lo, hi = np.searchsorted(docs, (start, end))
             if lo < hi:
                 acc[docs[lo:hi] - start] += self.weights[tid][lo:hi]
-        if allowed is not None:
-            hit = np.flatnonzero(acc)
-            keep = hit[allowed[self.doc_group[hit]]]
-            if len(keep) > k:
-                keep = keep[np.argpartition(acc[keep], -k)[-k:]]
-            out = [(int(i), float(acc[i])) for i in keep]
+        # only the documents hit are ranked (a selection over the whole, mostly empty, array is far
+        # slower: numpy's selection degrades on many equal values)
+        if allowed is None and len(acc) >= BLOCK * BLOCK and k <= len(acc) // BLOCK:
+            hit = np.flatnonzero(acc >= max(_kth_block_max(acc, k), np.float32(1e-12)))
         else:
-            if len(acc) > k:
-                idx = np.argpartition(acc, -k)[-k:]
-            else:
-                idx = np.arange(len(acc))
-            out = [(start + int(i), float(acc[i])) for i in idx if acc[i] > 0]
+            hit = np.flatnonzero(acc > 0)
+        if allowed is not None:
+            hit = hit[allowed[self.doc_group[hit + start]]]
+        if len(hit) > k:
+            hit = hit[np.argpartition(-acc[hit], k - 1)[:k]]
+        out = [(start + int(i), float(acc[i])) for i in hit]
         out.sort(key=lambda kv: -kv[1])
         return out
 
@@ -138,3 +138,26 @@ class BM25Index:
         """idf of a bigram; a bigram the index has never seen weighs as the rarest."""
         tid = self.term_ids.get(gram)
         return self.idf[tid] if tid is not None else self.max_idf
+
+
+def _coalesce(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Document ranges joined where one ends where the next begins (the reports of one year are
+    stored side by side, so a question about a year scans one range)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def _kth_block_max(acc: np.ndarray, k: int) -> np.float32:
+    """A lower bound of the k-th best score: the k-th largest of the block maxima (k blocks each
+    hold a score at least that high), so ``acc >= bound`` keeps every one of the k best and,
+    in practice, few others."""
+    whole = len(acc) // BLOCK * BLOCK
+    maxima = acc[:whole].reshape(-1, BLOCK).max(axis=1)
+    if whole < len(acc):
+        maxima = np.append(maxima, acc[whole:].max())
+    return np.partition(maxima, len(maxima) - k)[len(maxima) - k]

@@ -25,7 +25,7 @@ from knowledge.agencies import (GOVERNMENT_ORGANS, AgencyName, is_abbreviation, 
                                 organ_matches, parse_agency, place_forms, place_stem)
 from knowledge.lexicon import (INTERNAL_OFFICE_WORDS, NOT_PLACE_WORDS, NOT_PLACES, ORGANS, PLACE_SUFFIXES,
                                PLAN_INTENT, PROVINCES, ZONE_SUFFIXES)
-from knowledge.text import fold
+from knowledge.text import Vocabulary, fold
 
 RE_YEAR4 = re.compile(r"(?<!\d)(19\d{2}|20\d{2})\s*年")
 RE_YEAR_BARE = re.compile(r"(?<![\d.])(20[0-3]\d)(?![\d.年月日号]|\s*[年月日])")
@@ -115,7 +115,7 @@ class Gazetteer:
                 for form in place_forms(place):
                     self.forms.setdefault(form, set()).add(place)
         self.stems = {place_stem(p) for ref in refs for p in ref.name.places}
-        self.max_form = max((len(f) for f in self.forms), default=0)
+        self.place_words = Vocabulary(self.forms)
         self.organs = frozenset(ref.name.organ for ref in refs if ref.name.organ)
         organ_words: dict[str, set[str]] = {}
         for full, shorts in ORGANS.items():
@@ -125,10 +125,49 @@ class Gazetteer:
             for form in organ_forms(organ):
                 organ_words.setdefault(form, set()).add(organ)
         self.organ_words = sorted(organ_words.items(), key=lambda kv: -len(kv[0]))
+        self._organ_words_by_char: dict[str, list[int]] = {}
+        for n, (form, _) in enumerate(self.organ_words):
+            self._organ_words_by_char.setdefault(form[0], []).append(n)
         self.wildcards: dict[str, set[str]] = {}
         for stem in self.stems:
             for i in range(len(stem)):
                 self.wildcards.setdefault(stem[:i] + "?" + stem[i + 1:], set()).add(stem)
+        # what resolution asks of all reports, answered once per knowledge base (not per question)
+        self.at_last_place: dict[str, list[ReportRef]] = {}   # place → reports of agencies seated there
+        self.agencies_at: dict[str, set[str]] = {}            # place → agencies naming it anywhere
+        for ref in refs:
+            if ref.name.places:
+                self.at_last_place.setdefault(ref.name.places[-1], []).append(ref)
+            for place in ref.name.places:
+                self.agencies_at.setdefault(place, set()).add(ref.agency)
+        self.all_agencies = sorted({r.agency for r in refs})
+        self.all_years = sorted({r.year for r in refs})
+        self.in_year: dict[int, list[ReportRef]] = {}
+        for ref in refs:
+            self.in_year.setdefault(ref.year, []).append(ref)
+        self._fitting: dict[tuple[str, frozenset[str]], frozenset[int]] = {}
+        self._home: dict[str, list[ReportRef]] = {}
+
+    def organ_words_in(self, text: str) -> list[tuple[str, set[str]]]:
+        """The organ words that may occur in ``text``, longest first (as ``organ_words``)."""
+        picked = sorted({n for ch in set(text) for n in self._organ_words_by_char.get(ch, ())})
+        return [self.organ_words[n] for n in picked]
+
+    def fitting(self, organ: _Organ) -> frozenset[int]:
+        """Ids of the reports whose organ the mention names (memoised per written form)."""
+        key = (organ.form, organ.organs)
+        hit = self._fitting.get(key)
+        if hit is None:
+            hit = self._fitting[key] = frozenset(r.id for r in self.refs if _organ_fits(r, organ))
+        return hit
+
+    def home(self, home_agency: str) -> list[ReportRef]:
+        """Reports of the office's own agency (``GONGKAI_HOME_AGENCY``)."""
+        hit = self._home.get(home_agency)
+        if hit is None:
+            hit = self._home[home_agency] = [r for r in self.refs
+                                             if r.agency == home_agency or home_agency in r.agency]
+        return hit
 
     def near_miss(self, candidate: str) -> set[str]:
         """Known stems one character off ``candidate`` (same length)."""
@@ -141,18 +180,7 @@ class Gazetteer:
 
     def places(self, text: str) -> list[_Place]:
         """Known place mentions, longest first, not overlapping."""
-        found: list[_Place] = []
-        taken = [False] * len(text)
-        for length in range(min(self.max_form, len(text)), 1, -1):
-            for i in range(len(text) - length + 1):
-                if any(taken[i:i + length]):
-                    continue
-                keys = self.forms.get(text[i:i + length])
-                if keys:
-                    found.append(_Place(i, i + length, frozenset(keys)))
-                    for k in range(i, i + length):
-                        taken[k] = True
-        return sorted(found, key=lambda p: p.start)
+        return [_Place(i, i + len(form), frozenset(self.forms[form])) for i, form in self.place_words.longest_first(text)]
 
 
 @dataclass
@@ -175,7 +203,7 @@ def _organs(text: str, gaz: Gazetteer, places: list[_Place]) -> list[_Organ]:
             for k in range(m.start(), m.end()):
                 taken[k] = True
     found: list[_Organ] = []
-    for form, organs in gaz.organ_words:
+    for form, organs in gaz.organ_words_in(text):
         start = text.find(form)
         while start != -1:
             end = start + len(form)
@@ -226,17 +254,17 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
         return Resolution([], refused=refusal, named_agency=True, years=years, relative_year=relative)
     organs = [o for o in _organs(text, gaz, places) if _government_mention(text, o, places)]
     named_agency = bool(places or organs)
-    candidates = list(refs)
+    candidates = refs
     suggestions: list[str] = []
     if places:
         named = set().union(*(p.keys for p in places))
-        at_place = [r for r in candidates if r.name.places and r.name.places[-1] in named]
-        suggestions = sorted({r.agency for r in refs if set(r.name.places) & named})
-        candidates = at_place
+        at_place = {r.id for place in named for r in gaz.at_last_place.get(place, ())}
+        suggestions = sorted(set().union(*(gaz.agencies_at.get(place, set()) for place in named)))
+        candidates = [r for r in candidates if r.id in at_place]
     # an organ that only qualifies a noun (区政府网站) chooses nothing when a place is named
     chosen = [o for o in organs if not o.modifier] or ([] if places else organs)
     if chosen:
-        by_organ = _by_organ(candidates, chosen)
+        by_organ = _by_organ(candidates, chosen, gaz)
         if not by_organ:
             return Resolution([], refused="unknown_agency", named_agency=True, years=years, relative_year=relative,
                               suggestions=suggestions)
@@ -254,12 +282,15 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
         return Resolution([], refused="unknown_agency", named_agency=True, years=years, relative_year=relative,
                           suggestions=suggestions)
     if not named_agency and home_agency:
-        home = [r for r in candidates if r.agency == home_agency or home_agency in r.agency]
-        candidates = home or candidates
-    agencies = sorted({r.agency for r in candidates})
-    available = sorted({r.year for r in candidates})
+        candidates = gaz.home(home_agency) or candidates
+    every = candidates is refs  # nothing chose among the reports: the answers prepared for all of them
+    agencies = gaz.all_agencies if every else sorted({r.agency for r in candidates})
+    available = gaz.all_years if every else sorted({r.year for r in candidates})
     if years:
-        in_year = [r for r in candidates if r.year in years]
+        if every:
+            in_year = [r for y in sorted(set(years)) for r in gaz.in_year.get(y, ())]
+        else:
+            in_year = [r for r in candidates if r.year in years]
         if not in_year and PLAN_INTENT.search(text):
             # 2024年打算…: next year's plans are written in this year's report (改进情况)
             in_year = [r for r in candidates if r.year + 1 in years]
@@ -279,13 +310,12 @@ def resolve(question: str, refs: list[ReportRef], *, home_agency: str | None = N
                       suggestions=suggestions, department_only=department_only)
 
 
-def _by_organ(candidates: list[ReportRef], organs: list[_Organ]) -> list[ReportRef]:
+def _by_organ(candidates: list[ReportRef], organs: list[_Organ], gaz: Gazetteer) -> list[ReportRef]:
     out: list[ReportRef] = []
     seen: set[int] = set()
     for organ in organs:
-        hits = [r for r in candidates if _organ_fits(r, organ)]
-        if not hits and organ.office:
-            hits = [r for r in candidates if _organ_fits(r, organ, parent=True)]
+        fit = gaz.fitting(organ)
+        hits = [r for r in candidates if r.id in fit] if fit else []
         if not hits and organ.form.endswith(("办公室", "办")):
             # 管委会办公室 / 县政府办公室 that publishes no report of its own: its agency's report
             parent = re.sub(r"(?:办公室|办)$", "", organ.form)
@@ -298,7 +328,7 @@ def _by_organ(candidates: list[ReportRef], organs: list[_Organ]) -> list[ReportR
     return out
 
 
-def _organ_fits(ref: ReportRef, organ: _Organ, parent: bool = False) -> bool:
+def _organ_fits(ref: ReportRef, organ: _Organ) -> bool:
     report_organ = ref.name.organ
     if not report_organ:
         return False

@@ -50,3 +50,36 @@ def bigrams(text: str) -> list[str]:
             continue
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
+
+
+class Vocabulary:
+    """A set of written forms, found in a text without trying every substring: each position is
+    tried only with the lengths of the forms that begin with its character."""
+
+    def __init__(self, forms) -> None:
+        self.forms = frozenset(forms)
+        lengths: dict[str, set[int]] = {}
+        for form in self.forms:
+            if form:
+                lengths.setdefault(form[0], set()).add(len(form))
+        self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+
+    def occurrences(self, text: str, min_length: int = 1) -> list[tuple[int, str]]:
+        """Every (position, form) found, overlapping ones included."""
+        out: list[tuple[int, str]] = []
+        for i, ch in enumerate(text):
+            for n in self._lengths.get(ch, ()):
+                if n >= min_length and text[i:i + n] in self.forms:
+                    out.append((i, text[i:i + n]))
+        return out
+
+    def longest_first(self, text: str, min_length: int = 2) -> list[tuple[int, str]]:
+        """Forms found longest first, none overlapping one already taken; in text order."""
+        taken = [False] * len(text)
+        found: list[tuple[int, str]] = []
+        for i, form in sorted(self.occurrences(text, min_length), key=lambda m: (-len(m[1]), m[0])):
+            if not any(taken[i:i + len(form)]):
+                found.append((i, form))
+                for k in range(i, i + len(form)):
+                    taken[k] = True
+        return sorted(found)

@@ -43,6 +43,7 @@ CONCEPT_WEIGHT = 2.0   # the least a concept weighs
 SUGGEST_THRESHOLD = 0.2
 CANDIDATES = 30
 RERANKED = 12
+SETTLED = 4  # the first places of a ranking whose scores are exact (see Answerer._settle)
 QUOTE_LIMIT = 160
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
 RE_DIGIT = re.compile(r"\d")
@@ -84,11 +85,7 @@ class Passage:
     def own_text(self) -> str:
         """What the passage itself says (for coverage): a cell's labels, a fact's clause."""
         if self.kind == "cell":
-            row = RE_ENUM.sub("", self.row_label or "")
-            ctx = " ".join(RE_ENUM.sub("", part) for part in (self.context or "").split(" "))
-            col = (self.col_label or "").replace("/", "")
-            everyday = TABLE4_WORDS if " · " in col else TABLE3_ROW_WORDS.get(self.row_label or "", "")
-            return f"{ctx} {row} {col} {everyday}"
+            return _cell_own_text(self.row_label or "", self.context or "", self.col_label or "")
         return self.text
 
     def index_text(self) -> str:
@@ -115,13 +112,31 @@ def label_text(p: Passage) -> str:
     return row or col
 
 
-def _coverage(terms: list[tuple[str, float, tuple[str, ...]]], grams: set[str]) -> float:
-    total = covered = 0.0
-    for gram, weight, concepts in terms:
-        total += weight
-        if gram in grams or (concepts and not grams.isdisjoint(concepts)):
+class _Terms:
+    """What a question asks, weighted (see ``Answerer._weighted_terms``), laid out for coverage:
+    bigrams matched only as themselves, and bigrams inside a concept word (matched by any word of
+    the concept)."""
+
+    __slots__ = ("items", "plain", "conceptual", "total", "asked")
+
+    def __init__(self, items: list[tuple[str, float, tuple[str, ...]]]) -> None:
+        self.items = items
+        self.plain = {g: w for g, w, c in items if not c}
+        self.conceptual = [(g, w, c) for g, w, c in items if c]
+        self.total = sum(w for _, w, _ in items)
+        self.asked = frozenset(g for g, _, _ in items) | frozenset(t for _, _, cs in items for t in cs)
+
+
+def _coverage(terms: _Terms, grams: frozenset[str]) -> float:
+    """The weighted share of the question's bigrams a passage has."""
+    if not terms.total:
+        return 0.0
+    plain = terms.plain
+    covered = sum([plain[g] for g in grams.intersection(plain)])
+    for gram, weight, concepts in terms.conceptual:
+        if gram in grams or not grams.isdisjoint(concepts):
             covered += weight
-    return covered / total if total else 0.0
+    return covered / terms.total
 
 
 def _char_coverage(f: Frame, text: str, tokens: set[str]) -> float:
@@ -150,6 +165,10 @@ class _Cand:
     doc: int
     score: float
     coverage: float
+    # a sentence answering a number question may score no better than its own best figure (its
+    # facts) plus a little; the cap is applied lazily, to the candidates that reach the top
+    # (``_settle``): this is the partial score the cap would apply to
+    cap_from: float | None = None
 
 
 class Answerer:
@@ -164,6 +183,7 @@ class Answerer:
         self.gazetteer = Gazetteer(reports)
         self._cache: dict[int, tuple[frozenset[str], frozenset[str], list[str], list[tuple[str, str, float]]]] = {}
         self._own_cache: dict[int, frozenset[str]] = {}
+        self._said_total: dict[int, float] = {}
         self.index = BM25Index([p.index_text() for p in passages], [p.report_id for p in passages])
         from knowledge.agencies import place_forms
         name_forms = {f for r in reports for f in (r.agency, *r.name.places, *r.name.place_stems, *r.name.organ_forms) if f}
@@ -256,10 +276,28 @@ class Answerer:
         first = sorted(hits, key=lambda h: -(0.2 * h[1] / top_bm25 + 0.5 * own_cov[h[0]]
                                              + _kind_prior(frame, self.passages[h[0]])))
         ranked = [self._score(frame, terms, doc, bm25 / top_bm25, own_cov[doc]) for doc, bm25 in first[:RERANKED]]
-        ranked.sort(key=lambda c: -c.score)
+        self._settle(frame, terms, ranked)
         return ranked
 
-    def _weighted_terms(self, f: Frame) -> list[tuple[str, float, tuple[str, ...]]]:
+    def _settle(self, f: Frame, terms: _Terms, ranked: list[_Cand]) -> None:
+        """Sort ``ranked`` best first, applying the sentence-to-its-figures caps to every candidate
+        that comes within the first ``SETTLED`` places (the answer, its support and the
+        suggestions come from there); a cap only lowers a score, so those places are exact."""
+        ranked.sort(key=lambda c: -c.score)
+        i = 0
+        while i < min(SETTLED, len(ranked)):
+            cand = ranked[i]
+            if cand.cap_from is not None:
+                best_fact = self._best_fact(f, terms, cand.doc)
+                excess = cand.cap_from - (best_fact + 0.05) if best_fact is not None else 0.0
+                cand.cap_from = None
+                if excess > 0:
+                    cand.score -= excess
+                    ranked.sort(key=lambda c: -c.score)
+                    continue
+            i += 1
+
+    def _weighted_terms(self, f: Frame) -> _Terms:
         """What the question asks, weighted: its content bigrams by idf (a bigram the reports
         never use — question phrasing such as 帮忙/写信 — weighs little); a bigram inside a word
         of a concept (挂了, 公布) is also matched by any other word of that concept."""
@@ -279,7 +317,7 @@ class Answerer:
             out[gram] = (weight, tuple(CONCEPT_TOKEN[c] for c in concepts if c not in QUALIFIER_CONCEPTS))
             if concepts and all(c in QUALIFIER_CONCEPTS for c in concepts):
                 del out[gram]  # 一共/累计 qualify the figure; they are matched as intents
-        return [(g, w, c) for g, (w, c) in out.items()]
+        return _Terms([(g, w, c) for g, (w, c) in out.items()])
 
     def _own(self, doc: int) -> frozenset[str]:
         """The tokens of what the passage itself says (all the first stage of ranking needs)."""
@@ -305,10 +343,12 @@ class Answerer:
             if p.kind == "cell":
                 label = list(_label_tokens(p.row_label or ""))
             cached = self._cache[doc] = (own, wide, label, said)
+            self._said_total[doc] = sum(w for _, _, w in said)
         return cached
 
-    def _score(self, f: Frame, terms: list, doc: int, bm25_rel: float, cov_own: float | None = None) -> _Cand:
+    def _score(self, f: Frame, terms: _Terms, doc: int, bm25_rel: float, cov_own: float | None = None) -> _Cand:
         p = self.passages[doc]
+        cap_from = None
         own, wide, label, said = self._grams(doc)
         cov_own = _coverage(terms, own) if cov_own is None else cov_own
         cov_wide = _coverage(terms, wide)
@@ -318,8 +358,8 @@ class Answerer:
         score = 0.2 * bm25_rel + 0.35 * cov_own + 0.15 * cov_chars + 0.15 * cov_wide
         if said and (p.kind in ("fact", "cell") or len(p.text) <= 60):
             # what the figure counts should be what was asked (a sub-area's count is not the year's total)
-            asked = {g for g, _, _ in terms} | {c for _, _, cs in terms for c in cs}
-            total = sum(w for _, _, w in said)
+            asked = terms.asked
+            total = self._said_total[doc]
             weight = 0.2 if p.kind != "sentence" else 0.1
             score += weight * (sum(w for g, c, w in said if g in asked or c in asked) / total - 0.5)
         has_figure = p.kind in ("cell", "fact") or _has_figure(p.text)
@@ -332,9 +372,7 @@ class Answerer:
                 score -= 0.3
             elif p.kind == "sentence" and not f.slots and not f.yes_no:
                 score -= 0.15  # a figure is answered by its clause (a fact), not by any sentence holding one
-                best_fact = self._best_fact(f, terms, doc)
-                if best_fact is not None:
-                    score = min(score, best_fact + 0.05)
+                cap_from = score  # ... and no better than its best figure (applied in _settle)
             agree = units_agree(f.unit, p.unit) if p.kind != "sentence" else _sentence_units_agree(f.unit, p.text)
             if agree is True:
                 score += 0.08
@@ -349,10 +387,10 @@ class Answerer:
                 score -= 0.06
         if f.yes_no and not f.wants_number:
             score += 0.05 if p.kind == "sentence" else (-0.4 if p.kind == "cell" else 0.0)
-            if OCCURRENCE.search(p.quote or p.text):
+            if _says(p.quote or p.text)[0]:
                 score += 0.1  # a yes/no question is answered by a statement that it did (not) happen
         if f.slots:
-            holds = [s for s in f.slots if CONTACT_SLOTS[s][1].search(p.quote or p.text)]
+            holds = _slots_in(p.quote or p.text).intersection(f.slots)
             score += 0.1 + 0.2 * len(holds) / len(f.slots) if holds else -0.45
         if p.kind == "outline" and not f.wants_list:
             score -= 0.3
@@ -364,22 +402,23 @@ class Answerer:
             # a short statement about another subject does not answer whether something happened
             extra = [c for c in concepts_in(_EXAMPLES.sub("等", p.text)) if c in TOPIC_CONCEPTS and c not in f.concepts]
             score -= min(0.15, 0.06 * len(extra))
-        if PLAN_INTENT.search(f.text) and not f.wants_number:
-            planned = PLAN_WORDS.search(f"{p.section} {p.quote or p.text}")
+        asks_plan, asks_structure, asks_signature = _asks(f.text)
+        if asks_plan and not f.wants_number:
+            planned = _says(p.quote or p.text)[1] or _says(p.section)[1]
             score += 0.1 if planned else 0.0  # plans are in the 改进情况 part, written as 将/计划
         if f.column and p.kind == "fact":
             words = COLUMN_WORDS.get(f.column, ORGANISATION_WORDS[:ORGANISATION_FIRST])
             named = any(w in p.text for w in words)
             score += 0.1 if named else -0.15  # a figure that does not say whose is not the column asked
-        if p.kind in ("sentence", "fact") and REPORT_STRUCTURE.search(p.quote or p.text) and not ASKS_STRUCTURE.search(f.text):
+        if p.kind in ("sentence", "fact") and _says(p.quote or p.text)[2] and not asks_structure:
             score -= 0.4  # the report describing itself (its parts, its basis)
         if p.kind == "meta" and "落款" in p.text:
-            score += 0.2 if SIGNATURE_INTENT.search(f.text) else -0.3
+            score += 0.2 if asks_signature else -0.3
         if p.kind == "fact" and not f.wants_number and not f.slots:
             score -= 0.05  # a clause is a poorer answer than its sentence to a non-number question
-        return _Cand(doc, score, cov_wide)
+        return _Cand(doc, score, cov_wide, cap_from)
 
-    def _best_fact(self, f: Frame, terms: list, doc: int) -> float | None:
+    def _best_fact(self, f: Frame, terms: _Terms, doc: int) -> float | None:
         """The best score of the sentence's own figures (its facts follow it)."""
         sentence = self.passages[doc].text
         scores = []
@@ -395,7 +434,7 @@ class Answerer:
     def _cell_fit(self, f: Frame, p: Passage, label: list[str]) -> float:
         col = p.col_label or ""
         score = 0.0
-        wanted = set(bigrams(f.content)) | {CONCEPT_TOKEN[c] for c in f.concepts}
+        wanted = _wanted(f.content, tuple(f.concepts))
         if label:
             matched = sum(1 for g in label if g in wanted)
             score += 0.25 * matched / len(label)
@@ -416,14 +455,14 @@ class Answerer:
     def _threshold(self, f: Frame, cand: _Cand) -> float:
         """A contact question whose answer holds every detail asked needs less word overlap."""
         p = self.passages[cand.doc]
-        if f.slots and all(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots):
+        if f.slots and _slots_in(p.quote or p.text).issuperset(f.slots):
             return ANSWER_THRESHOLD - 0.1
         return ANSWER_THRESHOLD
 
     def _fits(self, f: Frame, cand: _Cand) -> bool:
         """Hard requirements: a contact question gets the detail asked; a number question a figure."""
         p = self.passages[cand.doc]
-        if f.slots and not any(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots):
+        if f.slots and _slots_in(p.quote or p.text).isdisjoint(f.slots):
             return False
         if (f.wants_number and not f.yes_no and not f.slots and p.kind not in ("cell", "fact", "meta")
                 and not _has_figure(p.text)):
@@ -543,7 +582,7 @@ class Answerer:
         if len(f.slots) < 2:
             return []
         best = self.passages[best_doc]
-        have = {s for s in f.slots if CONTACT_SLOTS[s][1].search(best.quote or best.text)}
+        have = _slots_in(best.quote or best.text).intersection(f.slots)
         extra: list[int] = []
         start, end = self.index.ranges.get(best.report_id, (0, 0))
         for slot in f.slots:
@@ -554,7 +593,7 @@ class Answerer:
                         and pattern.search(self.passages[d].text)), None)
             if doc is not None and doc not in extra:
                 extra.append(doc)
-                have |= {s for s in f.slots if CONTACT_SLOTS[s][1].search(self.passages[doc].text)}
+                have |= _slots_in(self.passages[doc].text).intersection(f.slots)
         return extra
 
     def _suggestions(self, ranked: list[_Cand], exclude: int | None) -> list[Suggestion]:
@@ -585,9 +624,14 @@ class Answerer:
             q = q.replace(form, " ")
         for word in (*INTERNAL_OFFICE_WORDS, "办公室"):
             q = q.replace(word, " ")
-        q = re.sub(r"(19|20)?\d{2}\s*年度?", " ", q)
-        q = re.sub(r"[（(]\s*(?:19|20)\d{2}\s*[）)]", " ", q)
-        return re.sub(r"(?<=\s)[办局委府](?=[\s\d\W]|$)", " ", q)  # 沐桥街道办 → the 办 left of a name
+        q = _YEAR_WORD.sub(" ", q)
+        q = _BRACKETED_YEAR.sub(" ", q)
+        return _LONE_ORGAN_CHAR.sub(" ", q)  # 沐桥街道办 → the 办 left of a name
+
+
+_YEAR_WORD = re.compile(r"(19|20)?\d{2}\s*年度?")
+_BRACKETED_YEAR = re.compile(r"[（(]\s*(?:19|20)\d{2}\s*[）)]")
+_LONE_ORGAN_CHAR = re.compile(r"(?<=\s)[办局委府](?=[\s\d\W]|$)")
 
 
 def _quote(sentence: str, clause: str | None) -> str:
@@ -629,7 +673,7 @@ def _sentence_units_agree(asked: str | None, text: str) -> bool | None:
     """A sentence fits a unit asked when one of its figures is in that unit."""
     if not asked:
         return None
-    units = {m.group(3) for m in FIGURE.finditer(text)} | ({"%"} if PERCENT.search(text) else set())
+    units = _units_in(text)
     if not units:
         return None
     verdicts = [units_agree(asked, u) for u in units]
@@ -641,12 +685,36 @@ def _kind_prior(f: Frame, p: Passage) -> float:
     if f.wants_number and not f.slots:
         return 0.1 if p.kind in ("cell", "fact") else 0.0
     if f.slots:
-        return 0.15 if any(CONTACT_SLOTS[s][1].search(p.quote or p.text) for s in f.slots) else 0.0
+        return 0.0 if _slots_in(p.quote or p.text).isdisjoint(f.slots) else 0.15
     return 0.05 if p.kind == "sentence" else 0.0
 
 
+@lru_cache(maxsize=200_000)
 def _has_figure(text: str) -> bool:
     return bool(FIGURE.search(text) or PERCENT.search(text) or CN_FIGURE.search(text))
+
+
+@lru_cache(maxsize=200_000)
+def _slots_in(text: str) -> frozenset[str]:
+    """The contact details (CONTACT_SLOTS) a text gives."""
+    return frozenset(slot for slot, (_, given) in CONTACT_SLOTS.items() if given.search(text))
+
+
+@lru_cache(maxsize=200_000)
+def _units_in(text: str) -> frozenset[str]:
+    return frozenset({m.group(3) for m in FIGURE.finditer(text)} | ({"%"} if PERCENT.search(text) else set()))
+
+
+@lru_cache(maxsize=200_000)
+def _says(text: str) -> tuple[bool, bool, bool]:
+    """Whether a passage states an occurrence (or its absence), a plan, the report's own structure."""
+    return bool(OCCURRENCE.search(text)), bool(PLAN_WORDS.search(text)), bool(REPORT_STRUCTURE.search(text))
+
+
+@lru_cache(maxsize=4096)
+def _asks(text: str) -> tuple[bool, bool, bool]:
+    """Whether a question asks for plans, for the report's structure, for its signature date."""
+    return bool(PLAN_INTENT.search(text)), bool(ASKS_STRUCTURE.search(text)), bool(SIGNATURE_INTENT.search(text))
 
 
 _EXAMPLES = re.compile(r"[^，,、；;。：:]{1,14}(?:、[^，,、；;。：:]{1,14})+等")
@@ -696,7 +764,28 @@ def _said(kind: str, text: str) -> tuple[tuple[str, str], ...]:
 
 def _bare(f: Frame) -> bool:
     """Nothing of the question is left once its intents are read (未经复议直接起诉的有多少件)."""
-    return len(re.sub(r"[^\u4e00-\u9fff]|[有是在都被个]", "", f.content)) < 2
+    return _bare_content(f.content)
+
+
+@lru_cache(maxsize=4096)
+def _wanted(content: str, concepts: tuple[str, ...]) -> frozenset[str]:
+    """A question's bigrams and concept tokens."""
+    return frozenset(bigrams(content)) | frozenset(CONCEPT_TOKEN[c] for c in concepts)
+
+
+@lru_cache(maxsize=4096)
+def _bare_content(content: str) -> bool:
+    return len(re.sub(r"[^\u4e00-\u9fff]|[有是在都被个]", "", content)) < 2
+
+
+@lru_cache(maxsize=65536)
+def _cell_own_text(row_label: str, context: str, col_label: str) -> str:
+    """A table cell's labels, as its own words (row, the groups above it, column, everyday names)."""
+    row = RE_ENUM.sub("", row_label)
+    ctx = " ".join(RE_ENUM.sub("", part) for part in context.split(" "))
+    col = col_label.replace("/", "")
+    everyday = TABLE4_WORDS if " · " in col else TABLE3_ROW_WORDS.get(row_label, "")
+    return f"{ctx} {row} {col} {everyday}"
 
 
 def _addressed(f: Frame, p: Passage) -> bool:

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+import knowledge.index as index_module
 from knowledge.index import BLOCK, BM25Index
 from knowledge.text import Vocabulary
 
@@ -35,11 +36,15 @@ def _naive(index: BM25Index, text: str, k: int, groups: set[int] | None) -> list
     return sorted((scores[d] for d in allowed), reverse=True)[:k]
 
 
-@pytest.mark.parametrize("groups", [None, "one", "adjacent", "scattered", "many"])
-def test_top_equals_a_full_scoring_on_every_path(groups):
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("groups", [None, "one", "adjacent", "near", "scattered", "many"])
+def test_top_equals_a_full_scoring_on_every_path(groups, dense, monkeypatch):
+    if not dense:  # every bigram scattered from its posting list, none added as a dense row
+        monkeypatch.setattr(index_module, "DENSE_BUDGET", 0)
     texts, doc_groups = _corpus(n_reports=80, per_report=BLOCK, seed=7)  # BLOCK² documents: the bounded path
     index = BM25Index(texts, doc_groups)
-    chosen = {None: None, "one": {5}, "adjacent": {10, 11, 12}, "scattered": {3, 40, 77},
+    assert bool(index.dense) is dense
+    chosen = {None: None, "one": {5}, "adjacent": {10, 11, 12}, "near": {20, 22, 25}, "scattered": {3, 40, 77},
               "many": set(range(1, 80, 3))}[groups]
     for question in ("予以公开和部分公开一共多少件", "行政复议几件", "政策解读", "网站上主动公开的规范性文件"):
         top = index.top(question, k=30, groups=chosen)
@@ -49,9 +54,10 @@ def test_top_equals_a_full_scoring_on_every_path(groups):
             assert {index.group_ids[index.doc_group[d]] for d, _ in top} <= chosen
 
 
-def test_reports_laid_side_by_side_are_scanned_as_one_range():
+def test_reports_laid_side_by_side_are_scanned_as_one_range(monkeypatch):
     texts, doc_groups = _corpus(n_reports=10, per_report=5, seed=1)
     index = BM25Index(texts, doc_groups)
+    monkeypatch.setattr(index_module, "STRETCH_FACTOR", 4)
     scanned: list[tuple[int, int]] = []
     original = index._scan
 
@@ -63,8 +69,12 @@ def test_reports_laid_side_by_side_are_scanned_as_one_range():
     index.top("行政复议", groups=[3, 4, 5])
     assert scanned == [(10, 25)]
     scanned.clear()
-    index.top("行政复议", groups=[2, 7])
-    assert scanned == [(5, 10), (30, 35)]
+    index.top("行政复议", groups=[2, 4])  # near each other: one stretch, report 3 masked out
+    assert scanned == [(5, 20)]
+    assert all(index.doc_group[d] != index.group_ids.index(3) for d, _ in index.top("行政复议", groups=[2, 4]))
+    scanned.clear()
+    index.top("行政复议", groups=[1, 10])  # far apart: each report's range alone
+    assert scanned == [(0, 5), (45, 50)]
 
 
 def test_vocabulary_finds_forms_longest_first_without_overlap():

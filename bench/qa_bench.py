@@ -36,6 +36,7 @@ from knowledge.agencies import parse_agency  # noqa: E402
 from knowledge.answer import Answerer, Passage  # noqa: E402
 from knowledge.extract import extract_lines  # noqa: E402
 from knowledge.ingest import passage_rows  # noqa: E402
+from bot.qa import keep_out_of_gc  # noqa: E402
 from common import pin_one_core  # noqa: E402
 from knowledge.lookalike import ORGANS, make_lookalike, random_place  # noqa: E402
 from knowledge.parse import parse_report  # noqa: E402
@@ -135,6 +136,7 @@ def bench_size(bases, keys, named, unnamed, target: int, naive_questions: int, r
     before = rss_mb()
     t0 = time.perf_counter()
     answerer = Answerer(refs, passages)
+    keep_out_of_gc()  # as QAService.load does
     build = time.perf_counter() - t0
     mem = rss_mb() - before
     # first touch: each question once on a fresh index (the passages' token sets not yet cached)

@@ -11,6 +11,7 @@ It joins the two lower layers: ``knowledge/`` reads reports and answers question
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,15 @@ async def ingest_paths(db: Database, paths: list[Path], *, agency: str | None = 
             for (path, parsed, _digest), status in zip(batch, statuses)]
 
 
+def keep_out_of_gc() -> None:
+    """Take what is alive now — above all the answerer just built: passages, their token sets —
+    out of the cyclic garbage collector's scans. Those objects live until the next reload (they
+    are freed by reference counting then), and scanning them made collections land inside answers
+    (a tenth of a millisecond at the 99th percentile on 44k passages)."""
+    gc.collect()
+    gc.freeze()
+
+
 class QAService:
     REFRESH_EVERY = 30.0  # seconds between two looks at whether the knowledge base changed
 
@@ -54,7 +64,9 @@ class QAService:
         version = await knowledge_version(db)
         reports, rows = await load_passages(db)
         refs = [ReportRef(id=r.id, agency=r.agency, year=r.year, title=r.title) for r in reports]
-        return cls(Answerer(refs, [Passage(*row) for row in rows], home_agency=home_agency), version, home_agency)
+        answerer = Answerer(refs, [Passage(*row) for row in rows], home_agency=home_agency)
+        keep_out_of_gc()
+        return cls(answerer, version, home_agency)
 
     async def reload(self, db: Database) -> None:
         """Rebuild the index from the stored reports (after an upload); this object keeps serving."""

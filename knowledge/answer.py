@@ -43,6 +43,7 @@ CONCEPT_WEIGHT = 2.0   # the least a concept weighs
 SUGGEST_THRESHOLD = 0.2
 CANDIDATES = 30
 RERANKED = 12
+RELEVANCE_WEIGHT = 0.2  # of a passage's BM25 score (relative to the best) in its final score
 SETTLED = 4  # the first places of a ranking whose scores are exact (see Answerer._settle)
 QUOTE_LIMIT = 160
 RE_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|其中[:：])")
@@ -261,7 +262,6 @@ class Answerer:
     # -- ranking -------------------------------------------------------------------------------
 
     def _rank(self, frame: Frame, groups: list[int] | None) -> list[_Cand]:
-        asked = [c for c in frame.concepts if c not in QUALIFIER_CONCEPTS]
         query = f"{frame.content} {' '.join(CONCEPT_TOKEN[c] for c in frame.concepts)}"
         if frame.column and frame.column in COLUMN_WORDS:
             query += f" {frame.column}"
@@ -275,7 +275,12 @@ class Answerer:
         own_cov = {doc: _coverage(terms, self._own(doc)) for doc, _ in hits}
         first = sorted(hits, key=lambda h: -(0.2 * h[1] / top_bm25 + 0.5 * own_cov[h[0]]
                                              + _kind_prior(frame, self.passages[h[0]])))
-        ranked = [self._score(frame, terms, doc, bm25 / top_bm25, own_cov[doc]) for doc, bm25 in first[:RERANKED]]
+        ranked = []
+        for doc, bm25 in first[:RERANKED]:
+            cand = self._score(frame, terms, doc, bm25 / top_bm25, own_cov[doc])
+            if self.passages[doc].kind == "fact":  # its score without relevance, as _best_fact weighs it
+                self._fact_scores[doc] = cand.score - RELEVANCE_WEIGHT * bm25 / top_bm25
+            ranked.append(cand)
         self._settle(frame, terms, ranked)
         return ranked
 
@@ -355,7 +360,7 @@ class Answerer:
         cov_chars = _char_coverage(f, p.quote or p.own_text(), own)
         if p.kind == "cell" and _bare(f) and _addressed(f, p):
             cov_own = cov_chars = cov_wide = 1.0  # every word of the question named this cell's column
-        score = 0.2 * bm25_rel + 0.35 * cov_own + 0.15 * cov_chars + 0.15 * cov_wide
+        score = RELEVANCE_WEIGHT * bm25_rel + 0.35 * cov_own + 0.15 * cov_chars + 0.15 * cov_wide
         if said and (p.kind in ("fact", "cell") or len(p.text) <= 60):
             # what the figure counts should be what was asked (a sub-area's count is not the year's total)
             asked = terms.asked

@@ -178,11 +178,15 @@ def _coalesce(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _kth_block_max(acc: np.ndarray, k: int) -> np.float32:
-    """A lower bound of the k-th best score: the k-th largest of the block maxima (k blocks each
-    hold a score at least that high), so ``acc >= bound`` keeps every one of the k best and,
-    in practice, few others."""
+    """A lower bound of the k-th best score: the k-th largest of the maxima of groups of ``BLOCK``
+    documents (k groups each hold a score at least that high), so ``acc >= bound`` keeps every one
+    of the k best and, in practice, few others. Any grouping bounds; documents ``j, j+G, j+2G …``
+    make the maxima one element-wise pass over contiguous rows."""
     whole = len(acc) // BLOCK * BLOCK
-    maxima = acc[:whole].reshape(-1, BLOCK).max(axis=1)
+    maxima = acc[:whole].reshape(BLOCK, -1).max(axis=0)
     if whole < len(acc):
         maxima = np.append(maxima, acc[whole:].max())
-    return np.partition(maxima, len(maxima) - k)[len(maxima) - k]
+    positive = maxima[maxima > 0]  # a selection among many equal zeros is slow, and they bound nothing
+    if len(positive) <= k:
+        return np.float32(0)
+    return np.partition(positive, len(positive) - k)[len(positive) - k]

@@ -82,3 +82,13 @@ def test_vocabulary_finds_forms_longest_first_without_overlap():
     assert words.longest_first("福州市政府和鼓楼区") == [(0, "福州市"), (6, "鼓楼区")]
     assert sorted(words.occurrences("福州市政府")) == [(0, "福州"), (0, "福州市"), (2, "市政府")]
     assert words.longest_first("没有地名") == []
+
+
+def test_the_kth_best_survives_the_bound_when_scores_are_distinct():
+    rng = random.Random(3)
+    # BLOCK² documents whose scores for 行政复议 all differ (term frequency and length vary)
+    texts = ["行政复议" * rng.randint(1, 9) + "申请" * rng.randint(0, 30) for _ in range(BLOCK * BLOCK)]
+    index = BM25Index(texts, [1 + i // BLOCK for i in range(len(texts))])
+    for k in (1, 10, 30):
+        top = index.top("行政复议", k=k)
+        assert [round(s, 5) for _, s in top] == [round(s, 5) for s in _naive(index, "行政复议", k, None)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -206,3 +208,12 @@ def test_a_question_about_a_part_of_the_report_gets_that_part(tmp_path):
     assert "未收取信息处理费" in by_number["answer"] and "六、其他需要报告的事项" in by_number["answer"]
     assert "2023年1月17日" not in by_number["answer"]  # the signature is not a sentence of the part
     assert "存在一些不足" in by_title["answer"] and "下一步" in by_title["answer"]
+
+
+@pytest.mark.parametrize("fixture_set", ["heldout", "validation"])
+def test_fixture_sets_are_consistent_with_their_reports(fixture_set):
+    """Every expected string of the project's own QA sets occurs in its report; meta.txt lists every file."""
+    folder = Path(__file__).parent / "fixtures"
+    done = subprocess.run([sys.executable, str(folder / "check_qa.py"), str(folder / fixture_set)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -26,7 +26,7 @@ from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
 from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
                                ORGANISATION_FIRST, ORGANISATION_WORDS,
                                OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
-                               PLAN_INTENT, PLAN_WORDS, SECTION_INTENT, SECTION_NUMBER, TABLE3_ROW_WORDS,
+                               PLAN_INTENT, PLAN_WORDS, PROVINCES, SECTION_INTENT, SECTION_NUMBER, TABLE3_ROW_WORDS,
                                TABLE4_WORDS, TOPIC_CONCEPTS)
 from knowledge.question import Gazetteer, ReportRef, resolve
 from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
@@ -629,11 +629,14 @@ class Answerer:
             q = q.replace(form, " ")
         for word in (*INTERNAL_OFFICE_WORDS, "办公室"):
             q = q.replace(word, " ")
+        q = _PROVINCE_WORD.sub(" ", q)
         q = _YEAR_WORD.sub(" ", q)
         q = _BRACKETED_YEAR.sub(" ", q)
         return _LONE_ORGAN_CHAR.sub(" ", q)  # 沐桥街道办 → the 办 left of a name
 
 
+# a province before a place or agency (山西高平市 → 山西), or written with 省/自治区: where, not what
+_PROVINCE_WORD = re.compile("(?:{0})(?:省|(?:壮族|回族|维吾尔)?自治区|特别行政区)|(?:^|(?<=\\s))(?:{0})(?=\\s)".format("|".join(PROVINCES)))
 _YEAR_WORD = re.compile(r"(19|20)?\d{2}\s*年度?")
 _BRACKETED_YEAR = re.compile(r"[（(]\s*(?:19|20)\d{2}\s*[）)]")
 _LONE_ORGAN_CHAR = re.compile(r"(?<=\s)[办局委府](?=[\s\d\W]|$)")

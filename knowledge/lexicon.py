@@ -82,6 +82,13 @@ NOT_PLACE_WORDS = frozenset({
 PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
              "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
              "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+# The section titles of the official report templates (2019 and pre-2019): a heading run together
+# with the text after it (五、存在的主要问题及改进情况存在的问题主要有…) ends where its title ends.
+SECTION_TITLES = ("总体情况", "概述", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
+                  "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项",
+                  "政府信息依申请公开工作情况", "依申请公开政府信息情况", "政府信息公开的收费及减免情况",
+                  "因政府信息公开申请行政复议、提起行政诉讼的情况", "政府信息公开工作存在的主要问题及改进情况",
+                  "主要问题和改进措施")
 # Colloquial characters and their written forms, applied to questions (没法 → 无法).
 COLLOQUIAL = {"没法": "无法", "没能": "未能", "咋": "怎么", "啥": "什么"}
 
@@ -97,7 +104,7 @@ NOT_PLACES = frozenset({
 # (挂/发布/公开, 网上/网络/互联网, 官司/诉讼). Order matters only for overlapping forms: longer
 # forms are matched first everywhere.
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    "公开": ("主动公开", "公开", "公布", "发布", "刊发", "刊出", "推送", "挂网", "上网", "晒", "挂了", "挂出", "发了",
+    "公开": ("公开", "公布", "发布", "刊发", "刊出", "推送", "挂网", "上网", "晒", "挂了", "挂出", "发了",
             "发过", "发出", "对外公布", "对外发布"),
     "网站": ("政府门户网站", "门户网站", "政府网站", "网站", "官网", "门户网", "网页"),
     "网上": ("互联网", "网上", "网络", "线上", "在线", "网上提交", "网上申请", "网络申请", "电子邮件申请"),
@@ -252,7 +259,9 @@ SECTION_NUMBER = re.compile(r"第([一二三四五六七八九十\d]{1,2})(?:部
 
 # A sentence that describes the report itself (its parts, its basis), not the year's work.
 REPORT_STRUCTURE = re.compile(r"(?:本(?:年度)?报告|本年报|全文|报告)[^。]{0,12}(?:包括|由|分为|共分|组成)[^。]{0,200}(?:部分|组成|附表|统计表)"
-                              r"|本(?:年度)?报告(?:是)?(?:根据|依据|依照)")
+                              r"|本(?:年度)?报告(?:是)?(?:根据|依据|依照)"
+                              # … or lists its parts by name (报告内容包括工作概述、主动公开情况、…等)
+                              r"|(?:报告|年报)[^。]{0,8}(?:包括|分为|涵盖)(?:[^。、]{2,20}、){2,}[^。]{0,40}(?:情况|措施|事项)")
 ASKS_STRUCTURE = re.compile(r"几个部分|哪几部分|哪些部分|几部分|由什么组成|包括哪些内容|分成|分为")
 SIGNATURE_INTENT = re.compile(r"落款|签发|成文|哪天写|什么时候写")
 

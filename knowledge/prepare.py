@@ -17,6 +17,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from knowledge.lexicon import SECTION_TITLES
+
 CN_NUM = "一二三四五六七八九十"
 HEADER_KEYS = ("标题", "题目", "发布时间", "发布日期", "成文日期", "公文生成日期", "时间", "文号", "发文字号",
                "备注/文号", "发布机构", "发文机关", "发布单位", "来源", "信息来源", "栏目", "原文链接", "本地目录",
@@ -39,7 +41,9 @@ _PAGE_MARK = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{
                         r"\d{1,3}\s*/\s*\d{1,3}|Page\s*\d+(?:\s*of\s*\d+)?)\s*$", re.I)
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s*")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
-_SPACED_HAN = re.compile(r"(?<=[\u4e00-\u9fff：:])[ \u3000]+(?=[\u4e00-\u9fff：:（(])")
+# a label spaced out character by character (电 话 ：); a space between two words (事项 无其他) stays
+_SPACED_HAN = re.compile(r"(?:(?<=^[\u4e00-\u9fff])|(?<=[^\u4e00-\u9fff][\u4e00-\u9fff])|(?<=[：:]))[ \u3000]+(?=[\u4e00-\u9fff：:（(])"
+                         r"|(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff](?:[^\u4e00-\u9fff]|$)|[：:（(])")
 _NUMBER_UNIT = re.compile(r"(?<=\d)[ \u3000]+(?=(?:人次|万元|件|条|次|个|人|篇|项|期|份|家|元|户|%|％)(?![\u4e00-\u9fff]{0,1}\d))")
 _UNIT_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=\d)")
 _BARE_HEADING = re.compile(rf"^([{CN_NUM}]{{1,3}})[ \u3000]+(?=\S)")
@@ -187,7 +191,9 @@ def _join(a: str, b: str) -> str:
 
 _HEAD_END = r"(?:情况|概述|事项|措施|问题|方面|说明|附表|统计表)"
 _BEFORE = r"(?:(?<=^)|(?<=[。！？!?）)”」\s]))"
-_INLINE_L1 = re.compile(rf"(?:(?<=^)|(?<=[。！？!?）)”」\s\d]))([{CN_NUM}]{{1,2}}、\s*[^。；;，,：:（()）\d]{{2,30}}{_HEAD_END})")
+# a heading's words hold no space: 六、其他需要报告的事项 无其他需要报告的事项 is a heading and its text
+# … and may follow a table row's last figure and unit (…2895.90元三、收到和处理…)
+_INLINE_L1 = re.compile(rf"(?:(?<=^)|(?<=[。！？!?）)”」\s\d元件条个项次%]))([{CN_NUM}]{{1,2}}、\s*[^。；;，,：:（()）\d\s]{{2,30}}{_HEAD_END})")
 _INLINE_L2 = re.compile(rf"{_BEFORE}([（(][{CN_NUM}]{{1,2}}[）)]\s*(?:[^。；;，,：:（()）]{{2,30}}?(?=[。：:])|"
                         rf"[^。；;，,：:（()）\d]{{2,30}}{_HEAD_END}))")
 
@@ -197,22 +203,32 @@ def split_inline_headings(paragraph: str) -> list[str]:
     if len(paragraph) < 60:
         return [paragraph]
     out: list[str] = []
-    for piece in _cut(paragraph, _INLINE_L1):
+    for piece in _cut(paragraph, _INLINE_L1, _official_title):
         out.extend(_cut(piece, _INLINE_L2))
     return out
 
 
-def _cut(text: str, pattern: re.Pattern[str]) -> list[str]:
+_TITLE_AFTER_MARK = re.compile(rf"^([{CN_NUM}]{{1,2}}、\s*)({'|'.join(sorted(SECTION_TITLES, key=len, reverse=True))})")
+
+
+def _official_title(heading: str) -> int:
+    """Where a run-together heading ends: after its official title, if it starts with one."""
+    m = _TITLE_AFTER_MARK.match(heading)
+    return m.end() if m else len(heading)
+
+
+def _cut(text: str, pattern: re.Pattern[str], heading_end=len) -> list[str]:
     out: list[str] = []
     pos = 0
     for m in pattern.finditer(text):
-        if m.start(1) == 0 and m.end(1) == len(text):
+        end = m.start(1) + heading_end(m.group(1))
+        if m.start(1) == 0 and end == len(text):
             return [text]
         before = text[pos:m.start(1)].lstrip(" 。：:").strip()
         if before:
             out.append(before)
-        out.append(m.group(1).strip())
-        pos = m.end(1)
+        out.append(text[m.start(1):end].strip())
+        pos = end
     rest = text[pos:].lstrip(" 。：:").strip()
     if rest:
         out.append(rest)

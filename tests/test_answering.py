@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from pathlib import Path
 
 from bot.cli import app
+from knowledge.extract import extract_lines
+from knowledge.parse import parse_report
 from knowledge.lookalike import make_lookalike
 from tests.conftest import REPORTS_DIR, SHARED
 from tests.qa_grading import ask_json, grade, require
@@ -217,3 +219,31 @@ def test_fixture_sets_are_consistent_with_their_reports(fixture_set):
     done = subprocess.run([sys.executable, str(folder / "check_qa.py"), str(folder / fixture_set)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# A crawler-style report written for this test: the whole body on one line, headings run together
+# with their text, a table row's last figure run into the next heading.
+RUN_TOGETHER_REPORT = (
+    "青禾县档案局2021年政府信息公开工作年度报告\n"
+    "本报告内容包括政府信息公开工作概述、主动公开情况、依申请公开情况、收费及减免情况、行政复议和行政诉讼情况、"
+    "存在的主要问题和改进措施等。一、总体情况 2021年，我局共有信息公开平台两个，包括县政府网站档案局专栏和政务微信"
+    "公众号。全年通过县政府门户网站、微信公众号等方式主动公开机构职能、工作动态等政府信息共57条，其中政府网站公开31条。"
+    "全年未收取信息处理费。二、主动公开政府信息情况 第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购"
+    "3120.50元三、收到和处理政府信息公开申请情况 本年度未收到政府信息公开申请。四、政府信息公开行政复议、行政诉讼情况 "
+    "本年度未发生行政复议、行政诉讼。五、存在的主要问题及改进情况存在的问题主要有以下几个方面：一是公开内容不够丰富；"
+    "二是更新不够及时。下一步，我局将加强培训。六、其他需要报告的事项 无其他需要报告的事项\n")
+
+
+def test_run_together_headings_end_at_their_official_title(tmp_path):
+    path = tmp_path / "qinghe-xian-danganju-2021.txt"
+    path.write_text(RUN_TOGETHER_REPORT, encoding="utf-8")
+    parsed = parse_report(extract_lines(path))
+    assert parsed.sections == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                               "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    total, fee, part = ask_many(["山西青禾县档案局2021年总共主动公开了多少条信息",  # a province before the place
+                                 "青禾县档案局2021年依申请公开收费吗",
+                                 "青禾县档案局2021年年报第六部分写了啥"])
+    assert "57条" in total["answer"]  # 主动公开 is not any 公开 (信息公开平台两个)
+    assert "本报告内容包括" not in (fee["answer"] or "")  # the report listing its own parts answers nothing
+    assert "无其他需要报告的事项" in part["answer"]

@@ -23,7 +23,7 @@ from knowledge.frame import (CONCEPT_TOKEN, Frame, analyse_content, concept_toke
                              units_agree)
 from knowledge.index import BM25Index
 from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
-from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS,
+from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS, ITEMS_INTENT,
                                ORGANISATION_FIRST, ORGANISATION_WORDS,
                                OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
                                PLAN_INTENT, PLAN_WORDS, PROVINCES, SECTION_INTENT, SECTION_NUMBER, TABLE3_ROW_WORDS,
@@ -354,6 +354,7 @@ class Answerer:
     def _score(self, f: Frame, terms: _Terms, doc: int, bm25_rel: float, cov_own: float | None = None) -> _Cand:
         p = self.passages[doc]
         cap_from = None
+        asks_plan, asks_structure, asks_signature, asks_items = _asks(f.text)
         own, wide, label, said = self._grams(doc)
         cov_own = _coverage(terms, own) if cov_own is None else cov_own
         cov_wide = _coverage(terms, wide)
@@ -397,8 +398,8 @@ class Answerer:
         if f.slots:
             holds = _slots_in(p.quote or p.text).intersection(f.slots)
             score += 0.1 + 0.2 * len(holds) / len(f.slots) if holds else -0.45
-        if p.kind == "outline" and not f.wants_list:
-            score -= 0.3
+        if p.kind == "outline" and not (f.wants_list and (asks_items or asks_plan)):
+            score -= 0.3  # sub-headings name the items (or the measures planned), not how something was done
         if p.kind == "cell" and f.wants_list and not f.wants_number and not f.yes_no:
             score -= 0.3  # 怎么/哪些 asks for a way or a list, not a figure
         if f.carried:
@@ -407,7 +408,6 @@ class Answerer:
             # a short statement about another subject does not answer whether something happened
             extra = [c for c in concepts_in(_EXAMPLES.sub("等", p.text)) if c in TOPIC_CONCEPTS and c not in f.concepts]
             score -= min(0.15, 0.06 * len(extra))
-        asks_plan, asks_structure, asks_signature = _asks(f.text)
         if asks_plan and not f.wants_number:
             planned = _says(p.quote or p.text)[1] or _says(p.section)[1]
             score += 0.1 if planned else 0.0  # plans are in the 改进情况 part, written as 将/计划
@@ -425,15 +425,12 @@ class Answerer:
 
     def _best_fact(self, f: Frame, terms: _Terms, doc: int) -> float | None:
         """The best score of the sentence's own figures (its facts follow it)."""
-        sentence = self.passages[doc].text
         scores = []
-        d = doc + 1
-        while d < len(self.passages) and self.passages[d].kind == "fact" and self.passages[d].quote == sentence:
+        for d in range(doc + 1, doc + 1 + len(self._facts_of(doc))):
             score = self._fact_scores.get(d)
             if score is None:
                 score = self._fact_scores[d] = self._score(f, terms, d, 0.0).score
             scores.append(score)
-            d += 1
         return max(scores) if scores else None
 
     def _cell_fit(self, f: Frame, p: Passage, label: list[str]) -> float:
@@ -559,10 +556,24 @@ class Answerer:
             return None
         for other in ranked[:12]:
             q = self.passages[other.doc]
-            if (q.kind == "fact" and q.report_id == p.report_id and q.value == p.value
-                    and other.score >= cand.score - 0.5 and q.col_label != "累计"):
+            if q.report_id != p.report_id or other.score < cand.score - 0.5:
+                continue
+            if q.kind == "fact" and q.value == p.value and q.col_label != "累计":
                 return other.doc
+            if q.kind == "sentence" and any(f.value == p.value and f.col_label != "累计" and units_agree(f.unit, p.unit)
+                                            for f in self._facts_of(other.doc)):
+                return other.doc  # the sentence ranked itself, with the figure among its own
         return None
+
+    def _facts_of(self, doc: int) -> list[Passage]:
+        """The facts of a sentence (they follow it)."""
+        sentence = self.passages[doc].text
+        out = []
+        d = doc + 1
+        while d < len(self.passages) and self.passages[d].kind == "fact" and self.passages[d].quote == sentence:
+            out.append(self.passages[d])
+            d += 1
+        return out
 
     def _list_items(self, doc: int) -> list[int]:
         """A sentence that introduces a list (…以下几个方面：): the items that follow it."""
@@ -720,9 +731,11 @@ def _says(text: str) -> tuple[bool, bool, bool]:
 
 
 @lru_cache(maxsize=4096)
-def _asks(text: str) -> tuple[bool, bool, bool]:
-    """Whether a question asks for plans, for the report's structure, for its signature date."""
-    return bool(PLAN_INTENT.search(text)), bool(ASKS_STRUCTURE.search(text)), bool(SIGNATURE_INTENT.search(text))
+def _asks(text: str) -> tuple[bool, bool, bool, bool]:
+    """Whether a question asks for plans, for the report's structure, for its signature date, for
+    the items of a list."""
+    return (bool(PLAN_INTENT.search(text)), bool(ASKS_STRUCTURE.search(text)), bool(SIGNATURE_INTENT.search(text)),
+            bool(ITEMS_INTENT.search(text)))
 
 
 _EXAMPLES = re.compile(r"[^，,、；;。：:]{1,14}(?:、[^，,、；;。：:]{1,14})+等")

@@ -230,7 +230,7 @@ UNIT_CLASSES: tuple[frozenset[str], ...] = (
     frozenset({"天", "日", "工作日", "个工作日", "个月", "小时"}),
 )
 # How a question asks for a unit: 几条/多少条 → 条.
-QUESTION_UNIT = re.compile(r"(?:多少|几)\s*(人次|万元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种"
+QUESTION_UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*(人次|万元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种"
                            r"|套|辆|台|座|块|张|本|册|吨|亩|公顷|平方米|公里|米|栋|间|笔)")
 # Plans: what a report says the agency will do next year (asked with next year's number).
 PLAN_INTENT = re.compile(r"打算|计划|准备|将要|下一步|明年|今后|改进|目标|拟")
@@ -266,9 +266,12 @@ ASKS_STRUCTURE = re.compile(r"几个部分|哪几部分|哪些部分|几部分|�
 SIGNATURE_INTENT = re.compile(r"落款|签发|成文|哪天写|什么时候写")
 
 # --- Intents --------------------------------------------------------------------------------------
-NUMBER_INTENT = re.compile(r"多少|几|数量|比例|占比|率|金额|总数|多大|多长|多久")
+# 哪几 asks which ones (哪几项/哪几件事 → the items), not how many
+NUMBER_INTENT = re.compile(r"多少|(?<!哪)几|数量|比例|占比|率|金额|总数|多大|多长|多久")
 YES_NO_INTENT = re.compile(r"吗[?？。]?$|吗[?？]|有没有|是否|是不是|有无|没收|收没收|还在|没有[?？。]?$|了没有?[?？。]?$")
 LIST_INTENT = re.compile(r"哪些|哪几|什么|啥|怎么|如何|措施|打算|计划|改进|做法")
+# … of which asking for the items themselves (what a list of sub-headings answers; 怎么/什么方式 asks how)
+ITEMS_INTENT = re.compile(r"哪些|哪几|几个方面|几方面|哪方面|几件|几项|几部分|几个部分")
 # Contact details: (how a question asks for it, how a passage holds it).
 CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "address": (re.compile(r"地址|在哪|哪里办公|哪办公|在什么地方|位置|办公地点"),
@@ -289,6 +292,8 @@ STOP_PHRASES = (
     "几条", "几篇", "几场", "几期", "几项", "几份", "有没有", "是不是", "是否", "什么", "怎么样", "怎么", "那一年",
     "那年", "这一年", "当年", "一共", "总共", "哪个", "大概", "可以", "多大", "知道", "告诉", "里面", "之类", "那个",
     "这个", "一年", "全年", "今年", "去年", "前年", "年报里", "报告里", "年度报告", "年报", "都有", "一般",
+    # how long (the unit asked, 工作日/天, carries it) and complements that add nothing (公开出来)
+    "多长时间", "多长", "多久", "之内", "以内", "出来",
     # scope words that mean the agency itself
     "全区", "全县", "全市", "全镇", "全乡", "全省", "本区", "本县", "本市", "本镇", "本乡", "我区", "我县", "我市",
     "我镇", "我乡", "我局", "本局", "本单位", "自己", "这边", "那边",

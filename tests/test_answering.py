@@ -247,3 +247,15 @@ def test_run_together_headings_end_at_their_official_title(tmp_path):
     assert "57条" in total["answer"]  # 主动公开 is not any 公开 (信息公开平台两个)
     assert "本报告内容包括" not in (fee["answer"] or "")  # the report listing its own parts answers nothing
     assert "无其他需要报告的事项" in part["answer"]
+
+
+def test_a_question_how_something_was_done_is_not_answered_by_sub_headings(tmp_path):
+    path = tmp_path / "qinghe-xian-danganju-2021.txt"
+    path.write_text("青禾县档案局2021年政府信息公开工作年度报告\n"
+                    "一、总体情况 2021年，我局共收到政府信息公开申请12件，办结10件。六、其他需要报告的事项 "
+                    "（一）信息处理费收取情况 本年度我局依据《政府信息公开信息处理费管理办法》按件计收信息处理费100元。"
+                    "（二）联系方式 电话：0000-1234567。\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    how, which = ask_many(["青禾县档案局2021年的信息处理费是按什么方式计收的", "青禾县档案局2021年其他需要报告的事项有哪几项"])
+    assert "按件计收" in how["answer"]
+    assert "（一）信息处理费收取情况；（二）联系方式" in which["answer"]  # the items asked: the sub-headings

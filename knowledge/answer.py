@@ -230,7 +230,8 @@ class Answerer:
             top = ranked[0]
             if best_overall is None or top.score > best_overall.score:
                 best_overall = top
-            if top.score >= self._threshold(part, top) and top.coverage >= MIN_COVERAGE and self._fits(part, top):
+            threshold, min_coverage = self._threshold(part, top)
+            if top.score >= threshold and top.coverage >= min_coverage and self._fits(part, top):
                 if not any(c.doc == top.doc for c, _, _ in chosen):
                     chosen.append((top, part, ranked))
             else:
@@ -454,12 +455,13 @@ class Answerer:
             score -= 0.2
         return score
 
-    def _threshold(self, f: Frame, cand: _Cand) -> float:
-        """A contact question whose answer holds every detail asked needs less word overlap."""
+    def _threshold(self, f: Frame, cand: _Cand) -> tuple[float, float]:
+        """The score and the word coverage an answer needs; a contact question whose answer holds
+        every detail asked needs less of the question's other words (年报有疑问 … 找哪个处室)."""
         p = self.passages[cand.doc]
         if f.slots and _slots_in(p.quote or p.text).issuperset(f.slots):
-            return ANSWER_THRESHOLD - 0.1
-        return ANSWER_THRESHOLD
+            return ANSWER_THRESHOLD - 0.1, MIN_COVERAGE / 2
+        return ANSWER_THRESHOLD, MIN_COVERAGE
 
     def _fits(self, f: Frame, cand: _Cand) -> bool:
         """Hard requirements: a contact question gets the detail asked; a number question a figure."""

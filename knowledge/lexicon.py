@@ -284,6 +284,10 @@ CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                 re.compile(r"https?://|www\.|\.gov\.cn|\.com\b|\.cn/|\.example")),
     "postcode": (re.compile(r"邮编|邮政编码"), re.compile(r"邮编[^；。]{0,4}\d{6}|\d{6}")),
     "hours": (re.compile(r"几点|办公时间|上班时间|下班|工作时间|开门"), re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")),
+    # which office to turn to (找哪个处室): a passage naming an office where to ask or apply
+    "office": (re.compile(r"哪个(?:处室|科室|部门|处|科|股|单位|机构)|什么(?:处室|科室|部门)|找谁|联系谁|问谁|负责(?:的)?部门"),
+               re.compile(r"(?:联系|咨询|受理|负责|请与)[^。；;]{0,16}?[\u4e00-\u9fff]{2,14}(?:处|科|股|办公室|中心)(?![\u4e00-\u9fff])"
+                          r"|[\u4e00-\u9fff]{2,14}(?:处|科|股|办公室)[，,、：:\s]*(?:联系|电话|地址)")),
 }
 
 # Filler of a question: removed before the content words are weighed.
@@ -291,7 +295,7 @@ STOP_PHRASES = (
     "请问", "我想问", "想问一下", "想问", "想知道", "我想", "一下", "是多少", "有多少", "多少", "几件", "几个", "几次",
     "几条", "几篇", "几场", "几期", "几项", "几份", "有没有", "是不是", "是否", "什么", "怎么样", "怎么", "那一年",
     "那年", "这一年", "当年", "一共", "总共", "哪个", "大概", "可以", "多大", "知道", "告诉", "里面", "之类", "那个",
-    "这个", "一年", "全年", "今年", "去年", "前年", "年报里", "报告里", "年度报告", "年报", "都有", "一般",
+    "这个", "一年", "全年", "今年", "去年", "前年", "年报里", "报告里", "年度报告", "年报", "都有", "一般", "应该",
     # how long (the unit asked, 工作日/天, carries it) and complements that add nothing (公开出来)
     "多长时间", "多长", "多久", "之内", "以内", "出来",
     # scope words that mean the agency itself

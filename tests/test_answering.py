@@ -259,3 +259,14 @@ def test_a_question_how_something_was_done_is_not_answered_by_sub_headings(tmp_p
     how, which = ask_many(["青禾县档案局2021年的信息处理费是按什么方式计收的", "青禾县档案局2021年其他需要报告的事项有哪几项"])
     assert "按件计收" in how["answer"]
     assert "（一）信息处理费收取情况；（二）联系方式" in which["answer"]  # the items asked: the sub-headings
+
+
+def test_which_office_to_turn_to_is_a_contact_detail(tmp_path):
+    path = tmp_path / "qinghe-xian-danganju-2021.txt"
+    path.write_text("青禾县档案局2021年政府信息公开工作年度报告\n"
+                    "一、总体情况 2021年，我局共收到政府信息公开申请12件，办结10件。我局主动公开政府信息35条。"
+                    "六、其他需要报告的事项 如对本报告有任何疑问，请联系：县档案局综合业务科，联系电话：0000-1234567。\n",
+                    encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    office, = ask_many(["对青禾县档案局的信息公开年报有疑问，应该找哪个处室？"])
+    assert "综合业务科" in office["answer"]

@@ -157,6 +157,15 @@ def _content_chars(content: str, marks: tuple) -> tuple[tuple[str, tuple[str, ..
     return tuple((ch, tuple(CONCEPT_TOKEN[c] for c in concepts)) for ch, concepts in zip(content, marks) if _is_han(ch))
 
 
+def _year_scopes(res, groups: list[int] | None) -> list[list[int] | None]:
+    """The reports each answer may come from: one scope, or — a question naming several years
+    (2021年和2023年分别…) — one per year named, in order, so that every year gets its answer."""
+    if groups is None or len(res.years) < 2 or not res.named_year:
+        return [groups]
+    scopes = [[r.id for r in res.reports if r.year == year] for year in sorted(res.years)]
+    return [scope for scope in scopes if scope] or [groups]
+
+
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -222,8 +231,8 @@ class Answerer:
         suggestions: list[Suggestion] = []
         best_overall: _Cand | None = None
         first_ranked: list[_Cand] = []
-        for part in parts:
-            ranked = self._rank(part, groups)
+        for part, scope in [(part, scope) for scope in _year_scopes(res, groups) for part in parts]:
+            ranked = self._rank(part, scope)
             if not ranked:
                 continue
             first_ranked = first_ranked or ranked

@@ -270,3 +270,15 @@ def test_which_office_to_turn_to_is_a_contact_detail(tmp_path):
     assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
     office, = ask_many(["对青禾县档案局的信息公开年报有疑问，应该找哪个处室？"])
     assert "综合业务科" in office["answer"]
+
+
+def test_a_question_naming_two_years_is_answered_for_each(tmp_path):
+    for year, received in ((2021, 12), (2022, 15)):
+        path = tmp_path / f"qinghe-xian-danganju-{year}.txt"
+        path.write_text(f"青禾县档案局{year}年政府信息公开工作年度报告\n"
+                        f"一、总体情况 {year}年，我局共收到政府信息公开申请{received}件，均已按期答复。"
+                        f"我局全年主动公开政府信息{received + 20}条。\n", encoding="utf-8")
+        assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    both, = ask_many(["青禾县档案局2021年和2022年分别收到多少件信息公开申请"])
+    assert "12件" in both["answer"] and "15件" in both["answer"]
+    assert both["answer"].index("2021年度") < both["answer"].index("2022年度")

@@ -89,3 +89,9 @@ async def test_place_with_only_department_reports_is_refused_with_what_is_loaded
     reply = kb_chat.last()
     assert "来源：" not in reply and "鹭汀市生态环境局" in reply
 
+
+
+async def test_a_year_named_beside_a_covered_one_is_said_to_be_missing(kb_chat):
+    await kb_chat.say("蓼川审计局2022年和2021年分别收到几件信息公开申请")
+    reply = kb_chat.last()
+    assert "12件" in reply and T.YEARS_MISSING.format(years="2021") in reply

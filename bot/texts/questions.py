@@ -17,6 +17,7 @@ YEARS_LOADED = "已收录{agency}{years}年度的年度报告。"
 RELATIVE_YEAR = "（“{word}”按{year}年理解）"
 NO_REPORTS_CLI = "知识库中还没有年度报告，请先用 gongkai ingest 文件 导入年度报告。"
 UNNAMED_AGENCY = "您没有指明机关，以下答复摘自{agency}的年度报告："
+YEARS_MISSING = "（没有找到{years}年度的年度报告。）"
 
 
 def not_found(note: str | None, resolution=None) -> str:
@@ -106,6 +107,14 @@ def names_its_source(text: str, source) -> bool:
     return f"{source.agency} {source.year}年度" in text
 
 
+def missing_years(res) -> list[int]:
+    """Years a question named (2021年和2019年…) that no report it may use covers."""
+    if res is None or not res.named_year or len(res.years) < 2:
+        return []
+    covered = {r.year for r in res.reports}
+    return [y for y in res.years if y not in covered]
+
+
 def render_answer(answer, max_suggestions: int = 3) -> tuple[str, list[str]]:
     """(message text, suggestion texts to offer) of an ``Answer`` (``knowledge.types``): the chat and the
     public web page say the same."""
@@ -114,6 +123,9 @@ def render_answer(answer, max_suggestions: int = 3) -> tuple[str, list[str]]:
         res = answer.resolution
         if res is not None and not res.named_agency and len(res.agencies) > 1 and answer.source is not None:
             text = UNNAMED_AGENCY.format(agency=answer.source.agency) + "\n" + text
+        missing = missing_years(res)
+        if missing:
+            text += "\n" + YEARS_MISSING.format(years="、".join(str(y) for y in missing))
         if answer.source is not None and not names_its_source(answer.answer, answer.source):
             return ANSWER.format(answer=text, source=answer.source.cite()), []
         return ANSWER_NO_SOURCE.format(answer=text), []

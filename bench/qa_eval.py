@@ -2,7 +2,7 @@
 
     python bench/qa_eval.py FILE.jsonl REPORT_DIR [REPORT_DIR ...] [-v] [--no-meta]
 
-Each report directory's files (.txt .html .htm .docx .pdf, not README/meta) are ingested into a
+Each report directory's files (knowledge.extract.SUPPORTED, not README/meta) are ingested into a
 temporary SQLite knowledge base through the same code as ``gongkai ingest`` — with no
 ``--agency``/``--year`` unless the directory has a ``meta.txt`` (``file|agency|year``) and
 ``--no-meta`` is not given — and every question goes through the same code as ``gongkai ask``.
@@ -29,11 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.qa import QAService, ingest_paths  # noqa: E402
+from knowledge.extract import SUPPORTED  # noqa: E402
 from knowledge.ingest import IngestBatchError  # noqa: E402
 from storage.db import open_database  # noqa: E402
 
 CITATION = re.compile(r"（[^（）]*(?:年度|报告|统计表)[^（）]*）\s*$")
-REPORT_SUFFIXES = {".txt", ".html", ".htm", ".docx", ".pdf", ".md"}
+REPORT_SUFFIXES = set(SUPPORTED)
 
 
 def answer_body(answer: str | None) -> str:

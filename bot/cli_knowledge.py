@@ -21,7 +21,7 @@ reports_app = command_group("列出或删除已导入的年度报告。", invoke
 
 
 def ingest(
-    files: list[Path] = typer.Argument(..., help="年度报告文件：.txt、.html/.htm、.docx、.pdf（文字版）"),
+    files: list[Path] = typer.Argument(..., help="年度报告文件：.txt/.md、.html/.htm、.docx、.pdf（文字版）"),
     agency: Optional[str] = typer.Option(None, help="机关名称（代替文件中识别出的名称）"),
     year: Optional[int] = typer.Option(None, help="报告年度（代替文件中识别出的年度）"),
 ) -> None:

@@ -1,4 +1,4 @@
-"""Turn a report file (txt, html, docx, pdf) into plain lines.
+"""Turn a report file (txt or Markdown, html, docx, pdf) into plain lines.
 
 Tables found in HTML and Word documents are expanded into a grid (rowspan/colspan repeated) and
 emitted as TAB-separated lines, so one text-table parser serves every format.
@@ -19,7 +19,9 @@ class ExtractError(ValueError):
     """The file cannot be read as a report (empty, binary, unsupported, unreadable)."""
 
 
-SUPPORTED = (".txt", ".html", ".htm", ".docx", ".pdf")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")  # Markdown (a PDF converter's output) is read as text
+HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+SUPPORTED = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".docx", ".pdf")
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -35,9 +37,9 @@ def extract_lines(path: Path) -> list[str]:
         raise ExtractError("文件为空")
     if len(data) > MAX_BYTES:
         raise ExtractError("文件过大（超过 50 MB）")
-    if suffix == ".txt":
+    if suffix in TEXT_SUFFIXES:
         return _split(decode_text(data))
-    if suffix in (".html", ".htm"):
+    if suffix in HTML_SUFFIXES:
         return html_lines(decode_text(data))
     if suffix == ".docx":
         return docx_lines(path)

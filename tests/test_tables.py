@@ -69,6 +69,18 @@ def test_every_text_layout_gives_the_same_cells(layout):
     assert not any("行政复议" in s.text and "结果维持" in s.text for s in report.sentences)  # no table text as prose
 
 
+@pytest.mark.parametrize("suffix", [".md", ".markdown", ".txt"])
+def test_a_pdf_converters_markdown_file_is_read_as_text(tmp_path, suffix):
+    t3 = rf.table3()
+    path = tmp_path / f"report{suffix}"
+    path.write_text(rf.markdown_text(t3), encoding="utf-8")
+    report = parse_report(extract_lines(path))
+    got = {(c.row_label, c.col_label, c.value) for c in report.cells if c.col_label in TABLE3_COLUMNS
+           or " · " in (c.col_label or "")}
+    assert got == rf.expected_cells(t3)
+    assert (report.agency, report.year) == (rf.AGENCY, rf.YEAR)
+
+
 def test_html_cms_page_gives_the_same_cells(tmp_path):
     t3 = rf.table3()
     path = tmp_path / "page.html"

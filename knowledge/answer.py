@@ -38,6 +38,7 @@ from knowledge.types import Answer, Source, Suggestion
 
 ANSWER_THRESHOLD = 0.53
 MIN_COVERAGE = 0.25
+CLEAR_MARGIN = 0.2     # an answer this far ahead of any other passage needs a lower score
 UNKNOWN_WEIGHT = 0.5   # a question bigram no report uses
 CONCEPT_WEIGHT = 2.0   # the least a concept weighs
 SUGGEST_THRESHOLD = 0.2
@@ -239,7 +240,7 @@ class Answerer:
             top = ranked[0]
             if best_overall is None or top.score > best_overall.score:
                 best_overall = top
-            threshold, min_coverage = self._threshold(part, top)
+            threshold, min_coverage = self._threshold(part, ranked)
             if top.score >= threshold and top.coverage >= min_coverage and self._fits(part, top):
                 if not any(c.doc == top.doc for c, _, _ in chosen):
                     chosen.append((top, part, ranked))
@@ -325,7 +326,9 @@ class Answerer:
             concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
             tid = self.index.term_ids.get(gram)
             weight = self.index.idf[tid] if tid is not None else UNKNOWN_WEIGHT
-            if marks[i] != marks[i + 1]:
+            if marks[i] and marks[i + 1] and marks[i] != marks[i + 1]:
+                weight = min(weight, UNKNOWN_WEIGHT)  # between two concept words (公开|收费): no word of the question
+            elif marks[i] != marks[i + 1]:
                 weight *= 0.5  # across the edge of a concept word: half a word of the question
             if concepts:
                 weight = max(weight, CONCEPT_WEIGHT)
@@ -464,13 +467,22 @@ class Answerer:
             score -= 0.2
         return score
 
-    def _threshold(self, f: Frame, cand: _Cand) -> tuple[float, float]:
-        """The score and the word coverage an answer needs; a contact question whose answer holds
-        every detail asked needs less of the question's other words (年报有疑问 … 找哪个处室)."""
+    def _threshold(self, f: Frame, ranked: list[_Cand]) -> tuple[float, float]:
+        """The score and the word coverage the best answer needs: less score when it stands clear
+        of every other passage (the report says it once, in its own words); a contact question
+        whose answer holds every detail asked needs less of the question's other words (年报有疑问
+        … 找哪个处室)."""
+        cand = ranked[0]
         p = self.passages[cand.doc]
-        if f.slots and _slots_in(p.quote or p.text).issuperset(f.slots):
-            return ANSWER_THRESHOLD - 0.1, MIN_COVERAGE / 2
-        return ANSWER_THRESHOLD, MIN_COVERAGE
+        threshold, coverage = ANSWER_THRESHOLD, MIN_COVERAGE
+        said = p.quote or p.text
+        runner_up = next((c.score for c in ranked[1:] if (self.passages[c.doc].quote or self.passages[c.doc].text) != said),
+                         None)
+        if runner_up is None or cand.score - runner_up >= CLEAR_MARGIN:
+            threshold -= 0.1
+        if f.slots and _slots_in(said).issuperset(f.slots):
+            return min(threshold, ANSWER_THRESHOLD - 0.1), coverage / 2
+        return threshold, coverage
 
     def _fits(self, f: Frame, cand: _Cand) -> bool:
         """Hard requirements: a contact question gets the detail asked; a number question a figure."""

@@ -282,3 +282,33 @@ def test_a_question_naming_two_years_is_answered_for_each(tmp_path):
     both, = ask_many(["青禾县档案局2021年和2022年分别收到多少件信息公开申请"])
     assert "12件" in both["answer"] and "15件" in both["answer"]
     assert both["answer"].index("2021年度") < both["answer"].index("2022年度")
+
+
+def _answerer(sentences: list[str]):
+    from knowledge.answer import Answerer, Passage
+    from knowledge.question import ReportRef
+
+    passages = [Passage(i, 1, "sentence", "一、总体情况", "", text) for i, text in enumerate(sentences, 1)]
+    return Answerer([ReportRef(id=1, agency="青禾县档案局", year=2021, title="")], passages)
+
+
+def test_a_bigram_between_two_concept_words_weighs_no_more_than_an_unknown_one():
+    from knowledge.answer import UNKNOWN_WEIGHT
+    from knowledge.frame import parse_frame
+
+    others = [f"第{i}批政府信息按期发布。" for i in range(1, 30)]
+    answerer = _answerer(["全年未收取信息处理费。", "依法公开收费项目。", *others])
+    frame = parse_frame("信息公开收费吗", answerer._strip_names)
+    weights = {gram: weight for gram, weight, _ in answerer._weighted_terms(frame).items}
+    assert answerer.index.idf_of("开收") > 4 * UNKNOWN_WEIGHT  # rare in the reports: it would weigh most
+    assert weights["开收"] <= UNKNOWN_WEIGHT < weights["收费"]
+
+
+def test_an_answer_clear_of_every_other_passage_needs_less_score():
+    from knowledge.answer import ANSWER_THRESHOLD, _Cand
+    from knowledge.frame import parse_frame
+
+    answerer = _answerer(["全年未收取信息处理费。", "主动公开政府信息35条。", "收到申请12件。"])
+    frame = parse_frame("收费了吗", answerer._strip_names)
+    clear, close = [_Cand(0, 0.48, 0.5), _Cand(1, 0.2, 0.5)], [_Cand(0, 0.48, 0.5), _Cand(1, 0.4, 0.5)]
+    assert answerer._threshold(frame, clear)[0] < 0.48 < answerer._threshold(frame, close)[0] == ANSWER_THRESHOLD

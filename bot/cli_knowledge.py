@@ -148,6 +148,8 @@ def emit(answer, as_json: bool) -> None:
         return
     if answer.answered:
         typer.echo(answer.answer)
+        if texts.missing_years(answer.resolution):
+            typer.echo(texts.missing_years_note(answer.resolution))
     else:
         typer.echo(texts.not_found(answer.note, answer.resolution))
         for s in answer.suggestions:

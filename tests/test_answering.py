@@ -312,3 +312,13 @@ def test_an_answer_clear_of_every_other_passage_needs_less_score():
     frame = parse_frame("收费了吗", answerer._strip_names)
     clear, close = [_Cand(0, 0.48, 0.5), _Cand(1, 0.2, 0.5)], [_Cand(0, 0.48, 0.5), _Cand(1, 0.4, 0.5)]
     assert answerer._threshold(frame, clear)[0] < 0.48 < answerer._threshold(frame, close)[0] == ANSWER_THRESHOLD
+
+
+def test_the_command_line_says_which_named_year_has_no_report():
+    from bot.texts import questions as texts
+
+    path = HELDOUT / "reports" / "liaochuan-xian-shenjiju-2022.txt"
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    result = runner.invoke(app, ["ask", "蓼川审计局2022年和2021年分别收到几件信息公开申请"])
+    assert result.exit_code == 0 and "12件" in result.stdout
+    assert texts.YEARS_MISSING.format(years="2021") in result.stdout

@@ -115,6 +115,12 @@ def missing_years(res) -> list[int]:
     return [y for y in res.years if y not in covered]
 
 
+def missing_years_note(res) -> str:
+    """（没有找到2019年度的年度报告。） for the years named that no report covers; empty when none."""
+    missing = missing_years(res)
+    return YEARS_MISSING.format(years="、".join(map(str, missing))) if missing else ""
+
+
 def render_answer(answer, max_suggestions: int = 3) -> tuple[str, list[str]]:
     """(message text, suggestion texts to offer) of an ``Answer`` (``knowledge.types``): the chat and the
     public web page say the same."""
@@ -123,9 +129,8 @@ def render_answer(answer, max_suggestions: int = 3) -> tuple[str, list[str]]:
         res = answer.resolution
         if res is not None and not res.named_agency and len(res.agencies) > 1 and answer.source is not None:
             text = UNNAMED_AGENCY.format(agency=answer.source.agency) + "\n" + text
-        missing = missing_years(res)
-        if missing:
-            text += "\n" + YEARS_MISSING.format(years="、".join(str(y) for y in missing))
+        if missing_years(res):
+            text += "\n" + missing_years_note(res)
         if answer.source is not None and not names_its_source(answer.answer, answer.source):
             return ANSWER.format(answer=text, source=answer.source.cite()), []
         return ANSWER_NO_SOURCE.format(answer=text), []

@@ -470,8 +470,8 @@ class Answerer:
     def _threshold(self, f: Frame, ranked: list[_Cand]) -> tuple[float, float]:
         """The score and the word coverage the best answer needs: less score when it stands clear
         of every other passage (the report says it once, in its own words); a contact question
-        whose answer holds every detail asked needs less of the question's other words (年报有疑问
-        … 找哪个处室)."""
+        whose answer holds every detail asked needs less of the question's other words (对报告
+        有意见 … 该找哪个科室)."""
         cand = ranked[0]
         p = self.passages[cand.doc]
         threshold, coverage = ANSWER_THRESHOLD, MIN_COVERAGE

@@ -253,7 +253,7 @@ OCCURRENCE = re.compile(r"未发生|未收到|未收取|没有发生|没有收�
 TOPIC_CONCEPTS = frozenset({"复议", "诉讼", "投诉", "收费", "解读", "发布会", "访谈", "培训", "会议", "规范性文件", "规章",
                             "许可", "处罚", "强制", "事业性收费", "采购", "微信", "微博", "新媒体", "热线", "信箱",
                             "档案馆", "经费", "人员", "电话", "地址", "邮箱", "传真", "网址", "征集", "政务公开栏"})
-# A question about what a part of the report says (第三部分讲了什么, 其他需要报告的事项写了啥).
+# A question about what a part of the report says (第三部分讲了什么, 改进情况那部分说了啥).
 SECTION_INTENT = re.compile(r"写了(?:啥|什么|些什么)|讲了(?:啥|什么)|说了(?:啥|什么)|(?:有|是)(?:什么|哪些)内容|主要内容|内容是")
 SECTION_NUMBER = re.compile(r"第([一二三四五六七八九十\d]{1,2})(?:部分|章|节)")
 

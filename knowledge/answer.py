@@ -485,13 +485,17 @@ class Answerer:
         return threshold, coverage
 
     def _fits(self, f: Frame, cand: _Cand) -> bool:
-        """Hard requirements: a contact question gets the detail asked; a number question a figure."""
+        """Hard requirements: a contact question gets the detail asked; a number question a figure,
+        in the unit asked when the answer is a figure."""
         p = self.passages[cand.doc]
         if f.slots and _slots_in(p.quote or p.text).isdisjoint(f.slots):
             return False
         if (f.wants_number and not f.yes_no and not f.slots and p.kind not in ("cell", "fact", "meta")
                 and not _has_figure(p.text)):
             return False
+        if (f.wants_number and p.kind in ("cell", "fact") and units_agree(f.unit, p.unit) is False
+                and not _people_as_applications(f, p.unit)):
+            return False  # a figure in another unit counts something else (亿元 asked, 214条 found)
         return True
 
     # -- rendering -----------------------------------------------------------------------------

@@ -230,7 +230,7 @@ UNIT_CLASSES: tuple[frozenset[str], ...] = (
     frozenset({"天", "日", "工作日", "个工作日", "个月", "小时"}),
 )
 # How a question asks for a unit: 几条/多少条 → 条.
-QUESTION_UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*(人次|万元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种"
+QUESTION_UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*(人次|万元|亿元|个工作日|工作日|批次|条|件|次|个人|个|篇|项|期|份|场|家|人|名|元|起|宗|户|天|部|种"
                            r"|套|辆|台|座|块|张|本|册|吨|亩|公顷|平方米|公里|米|栋|间|笔)")
 # Plans: what a report says the agency will do next year (asked with next year's number).
 PLAN_INTENT = re.compile(r"打算|计划|准备|将要|下一步|明年|今后|改进|目标|拟")

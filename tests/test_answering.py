@@ -322,3 +322,13 @@ def test_the_command_line_says_which_named_year_has_no_report():
     result = runner.invoke(app, ["ask", "蓼川审计局2022年和2021年分别收到几件信息公开申请"])
     assert result.exit_code == 0 and "12件" in result.stdout
     assert texts.YEARS_MISSING.format(years="2021") in result.stdout
+
+
+def test_a_figure_in_another_unit_does_not_answer(tmp_path):
+    path = tmp_path / "qinghe-xian-danganju-2021.txt"
+    path.write_text("青禾县档案局2021年政府信息公开工作年度报告\n"
+                    "一、总体情况 2021年，我局主动公开政府信息58条，其中财政预决算14条、工作动态44条。"
+                    "全年收到政府信息公开申请12件。\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    budget, = ask_many(["青禾县档案局2021年的财政预算是多少亿元"])
+    assert "14条" not in (budget["answer"] or "")

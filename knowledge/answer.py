@@ -40,6 +40,7 @@ ANSWER_THRESHOLD = 0.53
 MIN_COVERAGE = 0.25
 CLEAR_MARGIN = 0.2     # an answer this far ahead of any other passage needs a lower score
 UNKNOWN_WEIGHT = 0.5   # a question bigram no report uses
+RARE_DF = 1.0          # a bigram in df passages weighs idf·df/(df+RARE_DF): seen once, half its rarity
 CONCEPT_WEIGHT = 2.0   # the least a concept weighs
 SUGGEST_THRESHOLD = 0.2
 CANDIDATES = 30
@@ -315,7 +316,8 @@ class Answerer:
 
     def _weighted_terms(self, f: Frame) -> _Terms:
         """What the question asks, weighted: its content bigrams by idf (a bigram the reports
-        never use — question phrasing such as 帮忙/写信 — weighs little); a bigram inside a word
+        never use — question phrasing such as 帮忙/写信 — weighs little, and one they use once is
+        weak evidence of a word: 有人向 → 人向 is rare because it is no word); a bigram inside a word
         of a concept (挂了, 公布) is also matched by any other word of that concept."""
         out: dict[str, tuple[float, tuple[str, ...]]] = {}
         text, marks = f.content, f.marks
@@ -325,7 +327,11 @@ class Answerer:
                 continue
             concepts = marks[i] if marks[i] and marks[i] == marks[i + 1] else ()
             tid = self.index.term_ids.get(gram)
-            weight = self.index.idf[tid] if tid is not None else UNKNOWN_WEIGHT
+            if tid is None:
+                weight = UNKNOWN_WEIGHT
+            else:
+                df = len(self.index.docs[tid])
+                weight = max(UNKNOWN_WEIGHT, self.index.idf[tid] * df / (df + RARE_DF))
             if marks[i] and marks[i + 1] and marks[i] != marks[i + 1]:
                 weight = min(weight, UNKNOWN_WEIGHT)  # between two concept words (公开|收费): no word of the question
             elif marks[i] != marks[i + 1]:
@@ -395,7 +401,7 @@ class Answerer:
             agree = units_agree(f.unit, p.unit) if p.kind != "sentence" else _sentence_units_agree(f.unit, p.text)
             if agree is True:
                 score += 0.08
-            elif agree is False and not _people_as_applications(f, p.unit):
+            elif agree is False and not _counted_as_cases(f, p):
                 score -= 0.5 if p.kind == "cell" else 0.3  # a table cell in another unit is another figure
             qualifier = p.col_label if p.kind == "fact" else ("累计" if p.col_label and "累计" in p.col_label else "")
             if f.cumulative:
@@ -494,7 +500,7 @@ class Answerer:
                 and not _has_figure(p.text)):
             return False
         if (f.wants_number and p.kind in ("cell", "fact") and units_agree(f.unit, p.unit) is False
-                and not _people_as_applications(f, p.unit)):
+                and not _counted_as_cases(f, p)):
             return False  # a figure in another unit counts something else (亿元 asked, 214条 found)
         return True
 
@@ -844,10 +850,13 @@ def _addressed(f: Frame, p: Passage) -> bool:
     return f.column is not None and col == (f.column if f.column != "法人或其他组织" else "总计")
 
 
-def _people_as_applications(f: Frame, unit: str | None) -> bool:
-    """Applicants asked for (几个人, 几家) are counted as applications (件)."""
+def _counted_as_cases(f: Frame, p: Passage) -> bool:
+    """Applicants asked for (几个人, 几家) are counted as applications (件); times asked for
+    (复议了几次) are counted as the cases of the statistics tables (件)."""
     asks_applicants = "申请" in f.concepts or "收到" in f.concepts or f.column is not None
-    return f.unit in ("人", "名", "个", "家", "位") and unit in ("件", "条") and asks_applicants
+    if f.unit in ("人", "名", "个", "家", "位") and p.unit in ("件", "条") and asks_applicants:
+        return True
+    return f.unit == "次" and p.kind == "cell" and p.unit == "件"
 
 
 def _carry_fit(direction: str, p: Passage) -> float:

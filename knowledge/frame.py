@@ -48,19 +48,6 @@ def concept_tokens(text: str) -> str:
     return " ".join(CONCEPT_TOKEN[c] for c in concepts_in(text))
 
 
-def strip_concept_forms(text: str) -> str:
-    return _CONCEPT_RE.sub(" ", text)
-
-
-def unit_class(unit: str | None) -> frozenset[str] | None:
-    if not unit:
-        return None
-    for cls in UNIT_CLASSES:
-        if unit in cls:
-            return cls
-    return frozenset({unit})
-
-
 def units_agree(asked: str | None, given: str | None) -> bool | None:
     """None when either is unknown; else whether the two units may stand for each other."""
     if not asked or not given:
@@ -69,8 +56,9 @@ def units_agree(asked: str | None, given: str | None) -> bool | None:
         return True
     if "个" in (asked, given):
         return None  # 个 counts anything
-    a, g = unit_class(asked), unit_class(given)
-    return bool(a and g and (a & g))
+    # a class holding both (批次 counts batches of things and times: it is in two classes, which
+    # does not make 次 and 件 the same)
+    return any(asked in cls and given in cls for cls in UNIT_CLASSES)
 
 
 @dataclass

@@ -332,3 +332,23 @@ def test_a_figure_in_another_unit_does_not_answer(tmp_path):
     assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
     budget, = ask_many(["青禾县档案局2021年的财政预算是多少亿元"])
     assert "14条" not in (budget["answer"] or "")
+
+
+def test_units_agree_only_within_one_class():
+    from knowledge.frame import units_agree
+
+    assert units_agree("件", "条") is True and units_agree("次", "场") is True
+    assert units_agree("次", "件") is False  # 批次 lies in both classes; that does not join them
+    assert units_agree("件", "个") is None and units_agree(None, "件") is None
+
+
+def test_a_bigram_seen_in_one_passage_is_weak_evidence_of_a_word():
+    from knowledge.frame import parse_frame
+
+    others = [f"第{i}批政府信息按期发布。" for i in range(1, 30)]
+    answerer = _answerer(["有人向本机关提出异议。", *[f"收到投诉{i}件。" for i in range(1, 6)], *others])
+    frame = parse_frame("有人向你们投诉吗", answerer._strip_names)
+    weights = {gram: weight for gram, weight, _ in answerer._weighted_terms(frame).items}
+    once, five = answerer.index.idf_of("人向"), answerer.index.idf_of("投诉")
+    assert weights["人向"] <= once / 2 + 1e-9  # 有人|向: seen once, half its rarity
+    assert weights["投诉"] >= five * 5 / 6 - 1e-9

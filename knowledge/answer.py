@@ -45,6 +45,7 @@ CONCEPT_WEIGHT = 2.0   # the least a concept weighs
 SUGGEST_THRESHOLD = 0.2
 CANDIDATES = 30
 RERANKED = 12
+MIN_SENTENCES = 2  # ... of which at least this many narrative sentences, when the candidates have them
 RELEVANCE_WEIGHT = 0.2  # of a passage's BM25 score (relative to the best) in its final score
 SETTLED = 4  # the first places of a ranking whose scores are exact (see Answerer._settle)
 QUOTE_LIMIT = 160
@@ -287,8 +288,14 @@ class Answerer:
         own_cov = {doc: _coverage(terms, self._own(doc)) for doc, _ in hits}
         first = sorted(hits, key=lambda h: -(0.2 * h[1] / top_bm25 + 0.5 * own_cov[h[0]]
                                              + _kind_prior(frame, self.passages[h[0]])))
+        pool = first[:RERANKED]
+        # the narrative gets a hearing: a table's cells, alike in their labels, may fill the first
+        # places and push out the one sentence that tells what happened (那件复议怎么处理的)
+        sentences = sum(1 for doc, _ in pool if self.passages[doc].kind == "sentence")
+        if sentences < MIN_SENTENCES:
+            pool = pool + [h for h in first[RERANKED:] if self.passages[h[0]].kind == "sentence"][:MIN_SENTENCES - sentences]
         ranked = []
-        for doc, bm25 in first[:RERANKED]:
+        for doc, bm25 in pool:
             cand = self._score(frame, terms, doc, bm25 / top_bm25, own_cov[doc])
             if self.passages[doc].kind == "fact":  # its score without relevance, as _best_fact weighs it
                 self._fact_scores[doc] = cand.score - RELEVANCE_WEIGHT * bm25 / top_bm25

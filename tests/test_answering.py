@@ -352,3 +352,33 @@ def test_a_bigram_seen_in_one_passage_is_weak_evidence_of_a_word():
     once, five = answerer.index.idf_of("人向"), answerer.index.idf_of("投诉")
     assert weights["人向"] <= once / 2 + 1e-9  # 有人|向: seen once, half its rarity
     assert weights["投诉"] >= five * 5 / 6 - 1e-9
+
+
+def test_cells_alike_do_not_push_the_narrative_out_of_the_candidates():
+    from knowledge.answer import Answerer, Passage
+    from knowledge.frame import parse_frame
+    from knowledge.question import ReportRef
+
+    cells = [Passage(i, 1, "cell", "四、政府信息公开行政复议、行政诉讼情况", "行政复议、行政诉讼情况", f"行政复议 · 结果{i}：0件",
+                     "四、政府信息公开行政复议、行政诉讼情况", "行政复议", f"行政复议 · 处理结果{i}", "0", "件")
+             for i in range(1, 21)]
+    told = Passage(21, 1, "sentence", "四、政府信息公开行政复议、行政诉讼情况", "",
+                   "全年被申请行政复议1件，申请人在审理期间撤回申请，复议机关终止审理。")
+    answerer = Answerer([ReportRef(id=1, agency="青禾县档案局", year=2021, title="")], [*cells, told])
+    frame = parse_frame("那件行政复议最后怎么处理的", answerer._strip_names)
+    ranked = answerer._rank(frame, [1])
+    assert any(answerer.passages[c.doc].text == told.text for c in ranked)
+
+
+def test_how_a_case_ended_is_told_by_the_sentence_not_by_the_table(tmp_path):
+    from tests import report_factory as rf
+
+    text = rf.tab_text(rf.table3()).replace(
+        "五、存在的主要问题及改进情况",
+        "全年被申请行政复议7件，其中1件申请人在审理期间撤回申请，复议机关终止审理。\n五、存在的主要问题及改进情况")
+    path = tmp_path / "lanyu-xian-jiaotongju-2023.txt"
+    path.write_text(text, encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    how, count = ask_many(["岚屿县交通运输局2023年那几件行政复议最后怎么处理的", "岚屿县交通运输局2023年行政复议有几件"])
+    assert "撤回" in how["answer"]
+    assert "7件" in count["answer"]

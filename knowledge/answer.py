@@ -859,7 +859,7 @@ def _addressed(f: Frame, p: Passage) -> bool:
 
 def _counted_as_cases(f: Frame, p: Passage) -> bool:
     """Applicants asked for (几个人, 几家) are counted as applications (件); times asked for
-    (复议了几次) are counted as the cases of the statistics tables (件)."""
+    (起诉过几次) are counted as the cases of the statistics tables (件)."""
     asks_applicants = "申请" in f.concepts or "收到" in f.concepts or f.column is not None
     if f.unit in ("人", "名", "个", "家", "位") and p.unit in ("件", "条") and asks_applicants:
         return True

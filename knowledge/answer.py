@@ -33,7 +33,7 @@ from knowledge.tables import TABLE2_BLOCKS, TABLE3_COLUMNS, TABLE3_ROWS
 
 TABLE3_ROW_LABELS = tuple(r.label for r in TABLE3_ROWS)
 TABLE2_ROW_LABELS = tuple(row[0] for b in TABLE2_BLOCKS for row in b.rows)
-from knowledge.text import Vocabulary, bigrams, fold
+from knowledge.text import Vocabulary, bigrams, fold, to_simplified
 from knowledge.types import Answer, Source, Suggestion
 
 ANSWER_THRESHOLD = 0.53
@@ -213,14 +213,15 @@ class Answerer:
         question = question.strip()
         if not question:
             return Answer(question, None, None, 0.0, note="empty")
-        if not understood(question):
+        asked = to_simplified(question)  # the question as the reports would write it
+        if not understood(asked):
             return Answer(question, None, None, 0.0, note="not_understood")
-        res = resolve(question, self.reports, home_agency=self.home_agency, today=today, gazetteer=self.gazetteer)
+        res = resolve(asked, self.reports, home_agency=self.home_agency, today=today, gazetteer=self.gazetteer)
         if res.refused:
             return Answer(question, None, None, 0.0, note=res.refused, resolution=res)
         if not res.reports:
             return Answer(question, None, None, 0.0, note="no_reports", resolution=res)
-        frame = parse_frame(fold(question), self._strip_names)
+        frame = parse_frame(fold(asked), self._strip_names)
         # every report may answer (a question naming no agency and no year): one pass, no mask
         groups = None if res.reports is self.reports else [r.id for r in res.reports]
         section = self._section_asked(frame, groups) if groups is not None else None
@@ -672,7 +673,7 @@ class Answerer:
 
     def names_in(self, question: str) -> list[str]:
         """The agency and place words of ``question`` in order (for follow-up questions)."""
-        return [form for _, form in self._name_forms.longest_first(fold(question))]
+        return [form for _, form in self._name_forms.longest_first(fold(to_simplified(question)))]
 
     def _strip_names(self, q: str) -> str:
         found = {form for _, form in self._name_forms.occurrences(q)}

@@ -15,6 +15,7 @@ from enum import Enum
 from knowledge.lexicon import (COLUMN_WORDS, GREETING, HELP, HOW_TO_APPLY, MY_APPLICATION,
                                ORGANISATION_WORDS, THANKS)
 from knowledge.question import RE_CN_YEAR, RE_YEAR2, RE_YEAR4, RELATIVE_YEARS
+from knowledge.text import to_simplified
 
 FOLLOW_UP_MAX_CHARS = 16
 _LEAD = re.compile(r"^(?:那么|那|还有|再问一下|再问|另外|然后)\s*")
@@ -36,7 +37,7 @@ class Intent(str, Enum):
 
 
 def classify(text: str) -> Intent:
-    text = text.strip()
+    text = to_simplified(text.strip())
     if GREETING.match(text):
         return Intent.GREETING
     if THANKS.match(text):

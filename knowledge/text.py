@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"[\s\u3000\u00a0\u2002\u2003\u200b\ufeff]+")
 _NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)*%?$")
@@ -22,6 +23,43 @@ def fold(text: str) -> str:
     """Matching form: NFKC (full-width → half-width), lower case, no white space."""
     text = unicodedata.normalize("NFKC", text).lower()
     return _WS.sub("", text)
+
+
+def to_simplified(text: str) -> str:
+    """A question written in traditional characters (平潭實驗區…主動公開) in simplified ones, as the
+    reports are written; text with no traditional-only character is returned as it is (the
+    conversion costs a tenth of a millisecond, the check a few microseconds)."""
+    if _traditional_only().isdisjoint(text):
+        return text
+    return _converter().convert(text)
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _traditional_only() -> frozenset[str]:
+    """Characters that OpenCC maps to another simplified character and that are not themselves
+    simplified (乾/著 stay: they are written in simplified text too)."""
+    from pathlib import Path
+
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+    def mapping(name: str) -> dict[str, str]:
+        out = {}
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            if len(key) == 1 and values:
+                out[key] = values.split()[0]
+        return out
+
+    t2s, s2t = mapping("TSCharacters.txt"), mapping("STCharacters.txt")
+    return frozenset(ch for ch, simple in t2s.items() if simple != ch and ch not in s2t)
 
 
 # punctuation and spaces break runs; private-use characters are concept tokens (knowledge.frame)

@@ -382,3 +382,16 @@ def test_how_a_case_ended_is_told_by_the_sentence_not_by_the_table(tmp_path):
     how, count = ask_many(["岚屿县交通运输局2023年那几件行政复议最后怎么处理的", "岚屿县交通运输局2023年行政复议有几件"])
     assert "撤回" in how["answer"]
     assert "7件" in count["answer"]
+
+
+def test_a_question_in_traditional_characters_gets_the_same_answer():
+    from knowledge.conversation import Intent, classify
+    from knowledge.text import to_simplified
+
+    path = HELDOUT / "reports" / "liaochuan-xian-shenjiju-2022.txt"
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    simplified, traditional = ask_many(["蓼川县审计局2022年收到几件信息公开申请", "蓼川縣審計局2022年收到幾件信息公開申請"])
+    assert traditional["answer"] == simplified["answer"] and "12件" in traditional["answer"]
+    assert traditional["question"] == "蓼川縣審計局2022年收到幾件信息公開申請"  # logged as asked
+    assert to_simplified("审计局著作干部") == "审计局著作干部"  # simplified text is left as it is
+    assert classify("謝謝") == Intent.THANKS

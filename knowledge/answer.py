@@ -23,7 +23,8 @@ from knowledge.frame import (CONCEPT_TOKEN, Frame, analyse_content, concept_toke
                              units_agree)
 from knowledge.index import BM25Index
 from knowledge.facts import CN_FIGURE, FIGURE, PERCENT
-from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, INTERNAL_OFFICE_WORDS, ITEMS_INTENT,
+from knowledge.lexicon import (ASKS_STRUCTURE, COLUMN_WORDS, CONTACT_SLOTS, ENUMERATION, INTERNAL_OFFICE_WORDS,
+                               ITEM_MARK, ITEMS_INTENT, LIST_HEAD,
                                ORGANISATION_FIRST, ORGANISATION_WORDS,
                                OCCURRENCE, QUALIFIER_CONCEPTS, REPORT_STRUCTURE, SIGNATURE_INTENT,
                                PLAN_INTENT, PLAN_WORDS, PROVINCES, SECTION_INTENT, SECTION_NUMBER, TABLE3_ROW_WORDS,
@@ -425,6 +426,8 @@ class Answerer:
         if f.slots:
             holds = _slots_in(p.quote or p.text).intersection(f.slots)
             score += 0.1 + 0.2 * len(holds) / len(f.slots) if holds else -0.45
+        if asks_items and not f.wants_number and p.kind == "sentence" and ENUMERATION.search(p.text):
+            score += 0.06  # the items asked for, numbered
         if p.kind == "outline" and not (f.wants_list and (asks_items or asks_plan)):
             score -= 0.3  # sub-headings name the items (or the measures planned), not how something was done
         if p.kind == "cell" and f.wants_list and not f.wants_number and not f.yes_no:
@@ -617,10 +620,12 @@ class Answerer:
         return out
 
     def _list_items(self, doc: int) -> list[int]:
-        """A sentence that introduces a list (…以下几个方面：): the items that follow it."""
+        """A sentence that introduces a list (…以下几个方面：, or with its first item: …：（一）…；): the
+    items that follow it."""
         p = self.passages[doc]
-        text = p.quote if p.kind == "fact" and p.quote else p.text
-        if not text.rstrip().endswith(("：", ":")):
+        text = (p.quote if p.kind == "fact" and p.quote else p.text).rstrip()
+        numbered = LIST_HEAD.search(text) is not None  # …以下几点：（一）完善制度； the first item with its head
+        if not (text.endswith(("：", ":")) or numbered):
             return []
         items: list[int] = []
         end = self.index.ranges.get(p.report_id, (0, 0))[1]
@@ -628,7 +633,7 @@ class Answerer:
         while d < end and len(items) < 5:
             q = self.passages[d]
             if q.kind == "sentence":
-                if q.section != p.section:
+                if q.section != p.section or (numbered and not ITEM_MARK.match(q.text)):
                     break
                 items.append(d)
             d += 1

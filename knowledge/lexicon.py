@@ -272,6 +272,12 @@ YES_NO_INTENT = re.compile(r"吗[?？。]?$|吗[?？]|有没有|是否|是不是
 LIST_INTENT = re.compile(r"哪些|哪几|什么|啥|怎么|如何|措施|打算|计划|改进|做法")
 # … of which asking for the items themselves (what a list of sub-headings answers; 怎么/什么方式 asks how)
 ITEMS_INTENT = re.compile(r"哪些|哪几|几个方面|几方面|哪方面|几件|几项|几部分|几个部分")
+# A passage that numbers its items ((一)…(二)…, 一是…二是…): what a question for the items wants
+ENUMERATION = re.compile(r"[（(][一二三四五六七八九十][）)][^。]*[（(][一二三四五六七八九十][）)]|一是[^。]*二是"
+                         r"|[：:]\s*(?:[（(]一[）)]|一是|1[.、．])")
+# the head of a numbered list with its first item (…以下几点进行：（一）…), and the mark of a later item
+LIST_HEAD = re.compile(r"[：:]\s*(?:[（(]一[）)]|一是|1[.、．])")
+ITEM_MARK = re.compile(r"\s*(?:[（(][二三四五六七八九十][）)]|[二三四五六七八九十]是|[2-9][.、．])")
 # Contact details: (how a question asks for it, how a passage holds it).
 CONTACT_SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "address": (re.compile(r"地址|在哪|哪里办公|哪办公|在什么地方|位置|办公地点"),

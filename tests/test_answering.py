@@ -395,3 +395,25 @@ def test_a_question_in_traditional_characters_gets_the_same_answer():
     assert traditional["question"] == "蓼川縣審計局2022年收到幾件信息公開申請"  # logged as asked
     assert to_simplified("审计局著作干部") == "审计局著作干部"  # simplified text is left as it is
     assert classify("謝謝") == Intent.THANKS
+
+
+def test_a_numbered_list_is_answered_whole(tmp_path):
+    path = tmp_path / "qinghe-xian-danganju-2021.txt"
+    path.write_text("青禾县档案局2021年政府信息公开工作年度报告\n"
+                    "一、总体情况 全年主动公开政府信息58条。"
+                    "全年信息公开工作主要围绕以下几点进行：（一）完善公开制度；（二）推进网上问政；（三）加强保密审查。"
+                    "二、主动公开政府信息情况 我局在网站开设了“政策解读”专栏。\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    items, = ask_many(["青禾县档案局2021年信息公开工作主要抓了哪几件事"])
+    assert all(item in items["answer"] for item in ("完善公开制度", "推进网上问政", "加强保密审查"))
+    assert "政策解读" not in items["answer"]  # the list ends with its items
+
+
+def test_numbered_items_are_recognised():
+    from knowledge.lexicon import ENUMERATION, ITEM_MARK, LIST_HEAD
+
+    assert ENUMERATION.search("主要围绕以下几点进行:(一)完善规程;(二)推进微博问政;(三)做好解读")
+    assert ENUMERATION.search("一是加强培训，二是规范答复")
+    assert not ENUMERATION.search("我局在网站开设了“政策解读”、“办事指南”两个专栏")
+    assert LIST_HEAD.search("主要围绕以下几点进行：（一）完善公开制度；") and ITEM_MARK.match("（二）推进网上问政；")
+    assert not ITEM_MARK.match("全年主动公开政府信息58条。")

@@ -29,6 +29,13 @@ def ask_many(questions: list[str]) -> list[dict]:
     return ask_json(questions)
 
 
+def ingest_text(path: Path, text: str) -> None:
+    """A report written for a test, loaded as `gongkai ingest` loads a file."""
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 0, result.stderr
+
+
 @pytest.fixture
 def shared_kb():
     result = runner.invoke(app, ["ingest", *map(str, sorted(REPORTS_DIR.iterdir()))])
@@ -250,12 +257,11 @@ def test_run_together_headings_end_at_their_official_title(tmp_path):
 
 
 def test_a_question_how_something_was_done_is_not_answered_by_sub_headings(tmp_path):
-    path = tmp_path / "qinghe-xian-danganju-2021.txt"
-    path.write_text("青禾县档案局2021年政府信息公开工作年度报告\n"
-                    "一、总体情况 2021年，我局共收到政府信息公开申请12件，办结10件。六、其他需要报告的事项 "
-                    "（一）信息处理费收取情况 本年度我局依据《政府信息公开信息处理费管理办法》按件计收信息处理费100元。"
-                    "（二）联系方式 电话：0000-1234567。\n", encoding="utf-8")
-    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    ingest_text(tmp_path / "qinghe-xian-danganju-2021.txt",
+                "青禾县档案局2021年政府信息公开工作年度报告\n"
+                "一、总体情况 2021年，我局共收到政府信息公开申请12件，办结10件。六、其他需要报告的事项 "
+                "（一）信息处理费收取情况 本年度我局依据《政府信息公开信息处理费管理办法》按件计收信息处理费100元。"
+                "（二）联系方式 电话：0000-1234567。\n")
     how, which = ask_many(["青禾县档案局2021年的信息处理费是按什么方式计收的", "青禾县档案局2021年其他需要报告的事项有哪几项"])
     assert "按件计收" in how["answer"]
     assert "（一）信息处理费收取情况；（二）联系方式" in which["answer"]  # the items asked: the sub-headings
@@ -325,11 +331,10 @@ def test_the_command_line_says_which_named_year_has_no_report():
 
 
 def test_a_figure_in_another_unit_does_not_answer(tmp_path):
-    path = tmp_path / "qinghe-xian-danganju-2021.txt"
-    path.write_text("青禾县档案局2021年政府信息公开工作年度报告\n"
-                    "一、总体情况 2021年，我局主动公开政府信息58条，其中财政预决算14条、工作动态44条。"
-                    "全年收到政府信息公开申请12件。\n", encoding="utf-8")
-    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    ingest_text(tmp_path / "qinghe-xian-danganju-2021.txt",
+                "青禾县档案局2021年政府信息公开工作年度报告\n"
+                "一、总体情况 2021年，我局主动公开政府信息58条，其中财政预决算14条、工作动态44条。"
+                "全年收到政府信息公开申请12件。\n")
     budget, = ask_many(["青禾县档案局2021年的财政预算是多少亿元"])
     assert "14条" not in (budget["answer"] or "")
 
@@ -398,12 +403,11 @@ def test_a_question_in_traditional_characters_gets_the_same_answer():
 
 
 def test_a_numbered_list_is_answered_whole(tmp_path):
-    path = tmp_path / "qinghe-xian-danganju-2021.txt"
-    path.write_text("青禾县档案局2021年政府信息公开工作年度报告\n"
-                    "一、总体情况 全年主动公开政府信息58条。"
-                    "全年信息公开工作主要围绕以下几点进行：（一）完善公开制度；（二）推进网上问政；（三）加强保密审查。"
-                    "二、主动公开政府信息情况 我局在网站开设了“政策解读”专栏。\n", encoding="utf-8")
-    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    ingest_text(tmp_path / "qinghe-xian-danganju-2021.txt",
+                "青禾县档案局2021年政府信息公开工作年度报告\n"
+                "一、总体情况 全年主动公开政府信息58条。"
+                "全年信息公开工作主要围绕以下几点进行：（一）完善公开制度；（二）推进网上问政；（三）加强保密审查。"
+                "二、主动公开政府信息情况 我局在网站开设了“政策解读”专栏。\n")
     items, = ask_many(["青禾县档案局2021年信息公开工作主要抓了哪几件事"])
     assert all(item in items["answer"] for item in ("完善公开制度", "推进网上问政", "加强保密审查"))
     assert "政策解读" not in items["answer"]  # the list ends with its items
